@@ -1,0 +1,103 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Config } from "./config.js";
+import type { Database } from "./db/connection.js";
+import { isSchemaCurrent } from "./db/migrate.js";
+import type { SecretBox } from "./crypto/secretbox.js";
+import type { TokenSigner } from "./crypto/jwt.js";
+import { authRoutes } from "./features/auth/routes.js";
+import { AuthUser, LoginResponse, TokenResponse } from "./features/auth/schemas.js";
+import { createAuthService } from "./features/auth/service.js";
+import { organizationRoutes } from "./features/organizations/routes.js";
+import { OrganizationSettings } from "./features/organizations/schemas.js";
+import { createOrganizationService } from "./features/organizations/service.js";
+import { createSessionCache } from "./features/sessions/session-cache.js";
+import { createSessionService } from "./features/sessions/service.js";
+import { registerAuthGuard } from "./http/auth-guard.js";
+import { registerErrorHandling } from "./http/error-handler.js";
+import { ErrorBody } from "./http/schemas.js";
+import { createValidatorCompiler } from "./http/validation.js";
+import { createOutboxMailer, type Mailer } from "./mail/mailer.js";
+
+export interface AppDeps {
+  database: Database;
+  config: Config;
+  clock?: () => Date;
+  box: SecretBox;
+  signer: TokenSigner;
+  /** argon2id hash of a random password, verified for unknown users (timing). */
+  dummyHash: string;
+  logger?: boolean | object;
+  /** Defaults to the outbox in DATA_DIR. */
+  mailer?: Mailer;
+}
+
+const SHARED_SCHEMAS = [ErrorBody, AuthUser, TokenResponse, LoginResponse, OrganizationSettings];
+
+/** The composition root: repos → services → routes. Does not listen. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { database, config } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const db = database.db;
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler(() => SHARED_SCHEMAS));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  registerErrorHandling(app);
+  // JSON only: anything else is refused with 415 rather than parsed as text.
+  app.removeContentTypeParser(["text/plain"]);
+
+  // A body-less POST (logout, Flashback's self-reset) validates as an empty object.
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/") || request.url.startsWith("/mfa")) reply.header("cache-control", "no-store");
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Gatehouse", version: "0.1.0", description: "Multi-tenant identity service with organization security policy" },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+
+  const mailer = deps.mailer ?? createOutboxMailer(config.dataDir, (msg) => app.log.info(msg));
+  void mailer; // used by the password and invitation features
+
+  const sessionCache = createSessionCache();
+  const sessions = createSessionService({ db, config, clock, signer: deps.signer, cache: sessionCache });
+  const auth = createAuthService({ db, config, clock, sessions, dummyHash: deps.dummyHash });
+  const organizations = createOrganizationService({ db, clock });
+  registerAuthGuard(app, { db, sessions, clock });
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ok = await isSchemaCurrent(db).catch(() => false);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "unavailable" });
+  });
+  app.get("/.well-known/jwks.json", { schema: { hide: true } }, async (_request, reply) => {
+    reply.header("cache-control", "public, max-age=300");
+    return deps.signer.jwks();
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { auth, sessions });
+      await api.register(organizationRoutes, { organizations });
+    },
+    { prefix: "/api/v1" },
+  );
+
+  return app;
+}

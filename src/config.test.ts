@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "./config.js";
+
+test("defaults match DESIGN.md", () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 3000);
+  assert.equal(c.dataDir, "./data");
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.signup, "open");
+  assert.equal(c.accessTokenTtl, 900);
+  assert.equal(c.refreshTokenTtl, 604_800);
+  assert.equal(c.logLevel, "info");
+  assert.equal(c.publicUrl, "http://localhost:3000");
+});
+
+test("every bad value is reported, one line each, naming the variable", () => {
+  try {
+    loadConfig({ PORT: "http", SIGNUP: "maybe", DATABASE_URL: "mysql://x", GATEHOUSE_SECRET_KEY: "c2hvcnQ=", ACCESS_TOKEN_TTL: "-1" });
+    assert.fail("expected a ConfigError");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.split(":")[0]), ["PORT", "GATEHOUSE_SECRET_KEY", "DATABASE_URL", "SIGNUP", "ACCESS_TOKEN_TTL"]);
+    for (const line of err.problems) assert.ok(!line.includes("\n"));
+  }
+});
+
+test("production requires a master key", () => {
+  assert.throws(() => loadConfig({ NODE_ENV: "production" }), /GATEHOUSE_SECRET_KEY: required/);
+  const key = Buffer.alloc(32, 7).toString("base64");
+  assert.equal(loadConfig({ NODE_ENV: "production", GATEHOUSE_SECRET_KEY: key }).secretKeys?.length, 1);
+});

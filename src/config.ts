@@ -1,0 +1,107 @@
+/**
+ * Environment → typed configuration. Every bad value is reported as one line
+ * naming the variable, so an operator can fix them all in one go.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  /** Base64 master keys; the first encrypts, all decrypt (rotation). Null = generate into DATA_DIR. */
+  secretKeys: Buffer[] | null;
+  publicUrl: string;
+  signup: "open" | "closed";
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  smtpUrl: string | null;
+  production: boolean;
+  /** JWT iss/aud; derived from PUBLIC_URL so tokens of one deployment are not accepted by another. */
+  issuer: string;
+  audience: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | null => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? null : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === null) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = str(name);
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error();
+      return raw;
+    } catch {
+      problems.push(`${name}: must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}`);
+      return null;
+    }
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = str(name);
+    if (raw === null) return fallback;
+    if (!values.includes(raw as T)) {
+      problems.push(`${name}: must be one of ${values.join(", ")}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const production = env.NODE_ENV === "production";
+  const port = int("PORT", 3000, 0, 65535);
+  const host = str("HOST") ?? "0.0.0.0";
+  const secretKeys = parseSecretKeys(str("GATEHOUSE_SECRET_KEY"), problems);
+  if (production && secretKeys === null) {
+    problems.push("GATEHOUSE_SECRET_KEY: required when NODE_ENV=production (32 random bytes, base64)");
+  }
+  const publicUrl = (url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const config: Config = {
+    port,
+    host,
+    dataDir: str("DATA_DIR") ?? "./data",
+    databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: url("REDIS_URL", ["redis:", "rediss:"]),
+    secretKeys,
+    publicUrl,
+    signup: oneOf("SIGNUP", ["open", "closed"] as const, "open"),
+    accessTokenTtl: int("ACCESS_TOKEN_TTL", 900, 30, 86_400),
+    refreshTokenTtl: int("REFRESH_TOKEN_TTL", 7 * 86_400, 60, 365 * 86_400),
+    logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    smtpUrl: url("SMTP_URL", ["smtp:", "smtps:"]),
+    production,
+    issuer: publicUrl,
+    audience: publicUrl,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseSecretKeys(raw: string | null, problems: string[]): Buffer[] | null {
+  if (raw === null) return null;
+  const keys = raw.split(",").map((part) => Buffer.from(part.trim(), "base64"));
+  if (keys.some((k) => k.length !== 32)) {
+    problems.push("GATEHOUSE_SECRET_KEY: must be 32 bytes in base64 (comma-separate older keys to keep decrypting with them)");
+    return null;
+  }
+  return keys;
+}

@@ -1,0 +1,52 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+
+/**
+ * AES-256-GCM envelope for secrets at rest (TOTP secrets, signing keys):
+ * `v1.<keyId>.<iv>.<ciphertext+tag>` in base64url. The key id lets several
+ * master keys coexist, so the master key can be rotated without a flag day.
+ */
+export interface SecretBox {
+  seal(plaintext: string): string;
+  open(envelope: string): string;
+  readonly currentKeyId: string;
+}
+
+const IV_BYTES = 12; // NIST SP 800-38D recommends 96-bit IVs for GCM.
+const TAG_BYTES = 16;
+
+export function keyIdOf(key: Buffer): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 8);
+}
+
+export function createSecretBox(keys: Buffer[]): SecretBox {
+  if (keys.length === 0) throw new Error("secretbox needs at least one key");
+  const byId = new Map(keys.map((k) => [keyIdOf(k), k]));
+  const current = keys[0]!;
+  const currentKeyId = keyIdOf(current);
+  return {
+    currentKeyId,
+    seal(plaintext) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv("aes-256-gcm", current, iv);
+      // The key id is authenticated data: an envelope cannot be moved to another key id.
+      cipher.setAAD(Buffer.from(currentKeyId));
+      const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+      return `v1.${currentKeyId}.${iv.toString("base64url")}.${body.toString("base64url")}`;
+    },
+    open(envelope) {
+      const [version, keyId, ivText, bodyText] = envelope.split(".");
+      if (version !== "v1" || !keyId || !ivText || !bodyText) throw new Error("not a secretbox envelope");
+      const key = byId.get(keyId);
+      if (!key) throw new Error(`secret sealed with unknown master key ${keyId}`);
+      const body = Buffer.from(bodyText, "base64url");
+      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(ivText, "base64url"));
+      decipher.setAAD(Buffer.from(keyId));
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+    },
+  };
+}
+
+export function generateMasterKey(): Buffer {
+  return randomBytes(32);
+}

@@ -1,0 +1,32 @@
+import { Type } from "@sinclair/typebox";
+import { Nullable } from "../../http/schemas.js";
+
+export const OrganizationSettings = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    subscriptionTier: Type.String(),
+    mfaRequired: Type.Boolean(),
+    passwordMinLength: Type.Integer(),
+    passwordRequireUppercase: Type.Boolean(),
+    passwordRequireLowercase: Type.Boolean(),
+    passwordRequireDigit: Type.Boolean(),
+    passwordRequireSpecialChar: Type.Boolean(),
+    passwordExpirationDays: Nullable(Type.Integer()),
+  },
+  { $id: "OrganizationSettings" },
+);
+
+/** EntryGuard's ranges; partial, strict, and never empty. */
+export const SettingsPatchBody = Type.Object(
+  {
+    mfaRequired: Type.Optional(Type.Boolean()),
+    passwordMinLength: Type.Optional(Type.Integer({ minimum: 8, maximum: 128 })),
+    passwordRequireUppercase: Type.Optional(Type.Boolean()),
+    passwordRequireLowercase: Type.Optional(Type.Boolean()),
+    passwordRequireDigit: Type.Optional(Type.Boolean()),
+    passwordRequireSpecialChar: Type.Optional(Type.Boolean()),
+    passwordExpirationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 365 }))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);

@@ -1,0 +1,71 @@
+import type { Kysely } from "kysely";
+import type { DB, Organization } from "../../db/schema.js";
+import { AppError } from "../../http/errors.js";
+import { recordAudit, type AuditActor } from "../audit/audit.js";
+import type { ClientContext } from "../sessions/service.js";
+import { createOrganizationRepo } from "./repo.js";
+import { diffSettings, toSettings, type OrganizationSettings, type SettingsPatch } from "./settings.js";
+
+export interface OrganizationDeps {
+  db: Kysely<DB>;
+  clock: () => Date;
+}
+
+/**
+ * Organization reads are served from memory. Every write in this process goes
+ * through `forget` after commit, and a read that started before a write never
+ * stores its result (generation check), so reads are exact, not eventually so.
+ */
+export function createOrganizationService({ db, clock }: OrganizationDeps) {
+  const cache = new Map<string, Organization>();
+  let generation = 0;
+
+  async function getOrganization(orgId: string): Promise<Organization> {
+    const cached = cache.get(orgId);
+    if (cached) return cached;
+    const gen = generation;
+    const org = await createOrganizationRepo(db).findOrganizationById(orgId);
+    if (!org) throw new AppError("NOT_FOUND", "Organization not found");
+    if (gen === generation) cache.set(orgId, org);
+    return org;
+  }
+
+  function forget(orgId: string) {
+    generation++;
+    cache.delete(orgId);
+  }
+
+  return {
+    getOrganization,
+    forget,
+
+    async getSettings(orgId: string): Promise<OrganizationSettings> {
+      return toSettings(await getOrganization(orgId));
+    },
+
+    /** Applies a validated partial update and audits the before/after of each changed field, atomically. */
+    async updateSettings(orgId: string, patch: SettingsPatch, actor: AuditActor, ctx: ClientContext): Promise<OrganizationSettings> {
+      const now = clock();
+      const updated = await db.transaction().execute(async (tx) => {
+        const repo = createOrganizationRepo(tx);
+        const org = await repo.findOrganizationByIdForUpdate(orgId);
+        if (!org) throw new AppError("NOT_FOUND", "Organization not found");
+        const { update, changes } = diffSettings(org, patch);
+        const next = await repo.updateOrganizationById(orgId, { ...update, updated_at: now });
+        if (!next) throw new AppError("NOT_FOUND", "Organization not found");
+        await recordAudit(tx, {
+          type: "ORGANIZATION_SETTINGS_UPDATE",
+          actor,
+          org: next,
+          resource: { type: "ORGANIZATION", id: next.id, name: next.name },
+          ip: ctx.ip,
+          details: { changes },
+        });
+        return next;
+      });
+      forget(orgId);
+      return toSettings(updated);
+    },
+  };
+}
+export type OrganizationService = ReturnType<typeof createOrganizationService>;

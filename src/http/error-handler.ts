@@ -1,0 +1,134 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, ERRORS, type ErrorCode } from "./errors.js";
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  parentSchema?: Record<string, unknown>;
+}
+
+/** Route-level knobs for the Flashback dialect, whose errors are `{success: false, error}`. */
+export interface DialectConfig {
+  dialect?: "entryguard" | "flashback";
+  /** Flashback pages give one fixed message for a bad body on some routes. */
+  flashbackValidationMessage?: string;
+  /** Flashback pages give one fixed message per route for a server failure. */
+  flashbackFailureMessage?: string;
+}
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: "VALIDATION_ERROR",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+};
+
+function describeAjvError(e: AjvError): [field: string, message: string] {
+  const path = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  const parent = e.parentSchema ?? {};
+  switch (e.keyword) {
+    case "required":
+      return [[path, String(e.params.missingProperty)].filter(Boolean).join("."), "is required"];
+    case "additionalProperties":
+      return [[path, String(e.params.additionalProperty)].filter(Boolean).join("."), "is not a recognized field"];
+    case "minProperties":
+      return [path || "body", "must contain at least one field"];
+    case "type": {
+      const t = e.params.type;
+      const types = (Array.isArray(t) ? t : String(t).split(",")).map((x) => (x === "null" ? "null" : `${/^[aeiou]/.test(x) ? "an" : "a"} ${x}`));
+      return [path || "body", `must be ${types.join(" or ")}`];
+    }
+    case "minimum":
+    case "maximum":
+      if (typeof parent.minimum === "number" && typeof parent.maximum === "number") {
+        return [path, `must be between ${parent.minimum} and ${parent.maximum}`];
+      }
+      return [path, e.keyword === "minimum" ? `must be at least ${parent.minimum}` : `must be at most ${parent.maximum}`];
+    case "minLength":
+    case "maxLength":
+      if (parent.minLength === 1 && e.keyword === "minLength") return [path, "must not be blank"];
+      if (typeof parent.minLength === "number" && typeof parent.maxLength === "number") {
+        return [path, `size must be between ${parent.minLength} and ${parent.maxLength}`];
+      }
+      return [path, e.keyword === "minLength" ? `size must be at least ${parent.minLength}` : `size must be at most ${parent.maxLength}`];
+    case "format":
+      return [path, e.params.format === "email" ? "must be a valid email address" : `must be a valid ${String(e.params.format)}`];
+    case "pattern":
+      return [path, "has an invalid format"];
+    case "enum":
+      return [path, `must be one of ${((e.params.allowedValues as unknown[]) ?? []).join(", ")}`];
+    default:
+      return [path || "body", e.message ?? "is invalid"];
+  }
+}
+
+export function toAppError(error: FastifyError | AppError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) {
+    const validationErrors: Record<string, string> = {};
+    for (const v of fe.validation) {
+      const [field, message] = describeAjvError(v);
+      const key = fe.validationContext && fe.validationContext !== "body" ? `${fe.validationContext}.${field}` : field;
+      validationErrors[key] ??= message;
+    }
+    const first = Object.entries(validationErrors)[0];
+    return new AppError("VALIDATION_ERROR", first ? `${first[0]} ${first[1]}` : undefined, { validationErrors });
+  }
+  const status = fe.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    const code = STATUS_TO_CODE[status] ?? "BAD_REQUEST";
+    const message =
+      fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError ? "Malformed JSON in request body"
+      : fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ? "Request body is empty but Content-Type is application/json"
+      : ERRORS[code].message;
+    return new AppError(code, message);
+  }
+  return new AppError("INTERNAL_ERROR");
+}
+
+export function isFlashbackRequest(request: FastifyRequest): boolean {
+  const config = request.routeOptions?.config as DialectConfig | undefined;
+  if (config?.dialect) return config.dialect === "flashback";
+  return request.url === "/mfa" || request.url.startsWith("/mfa/");
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.extra.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.extra.retryAfterSeconds));
+  reply.header("cache-control", "no-store");
+  if (isFlashbackRequest(request)) {
+    const config = request.routeOptions?.config as DialectConfig | undefined;
+    const message =
+      error.code === "VALIDATION_ERROR" && config?.flashbackValidationMessage ? config.flashbackValidationMessage
+      : error.code === "INTERNAL_ERROR" && config?.flashbackFailureMessage ? config.flashbackFailureMessage
+      : error.message;
+    return reply.code(error.status).type("application/json; charset=utf-8").send(JSON.stringify({ success: false, error: message }));
+  }
+  const body: Record<string, unknown> = {
+    timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    status: error.status,
+    error: error.code,
+    message: error.message,
+    path: request.url.split("?")[0],
+  };
+  if (error.extra.validationErrors) body.validationErrors = error.extra.validationErrors;
+  if (error.extra.details) body.details = error.extra.details;
+  return reply.code(error.status).type("application/json; charset=utf-8").send(JSON.stringify(body));
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error as Error);
+    if (appError.status >= 500) request.log.error({ err: error }, "unhandled error");
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new AppError("NOT_FOUND", `No route for ${request.method} ${request.url.split("?")[0]}`)),
+  );
+}

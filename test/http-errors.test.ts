@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { describeEachDatabase } from "./helpers/harness.js";
+import { bearer, registerOrg } from "./helpers/api.js";
+
+describeEachDatabase("error handling", (h) => {
+  const expectErrorBody = (res: { statusCode: number; json: () => any; headers: Record<string, unknown> }, status: number, code: string) => {
+    assert.equal(res.statusCode, status);
+    const body = res.json();
+    assert.equal(body.status, status);
+    assert.equal(body.error, code);
+    assert.match(body.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(typeof body.message, "string");
+    assert.equal(typeof body.path, "string");
+    assert.ok(!JSON.stringify(body).includes("    at "), "no stack trace");
+  };
+
+  test("malformed JSON is a 400, not a 500", async () => {
+    const res = await h.inject({ method: "POST", url: "/api/v1/auth/login", headers: { "content-type": "application/json" }, payload: "{\"a\":" });
+    expectErrorBody(res, 400, "VALIDATION_ERROR");
+    assert.equal(res.json().message, "Malformed JSON in request body");
+  });
+
+  test("a body that is not JSON is a 415", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml"]) {
+      const res = await h.inject({ method: "POST", url: "/api/v1/auth/login", headers: { "content-type": type }, payload: "a=b" });
+      expectErrorBody(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+    }
+  });
+
+  test("a body over 64 KiB is a 413", async () => {
+    const res = await h.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify({ organizationSlug: "x", email: "a@b.c", password: "x".repeat(70_000) }),
+    });
+    expectErrorBody(res, 413, "PAYLOAD_TOO_LARGE");
+  });
+
+  test("unknown routes are a JSON 404", async () => {
+    const res = await h.inject({ method: "GET", url: "/api/v1/nothing-here?x=1" });
+    expectErrorBody(res, 404, "NOT_FOUND");
+    assert.equal(res.json().path, "/api/v1/nothing-here");
+  });
+
+  test("wrong types in a login body are field errors", async () => {
+    const res = await h.inject({ method: "POST", url: "/api/v1/auth/login", payload: { organizationSlug: 5, email: ["x"], password: null, extra: true } });
+    expectErrorBody(res, 400, "VALIDATION_ERROR");
+    assert.deepEqual(res.json().validationErrors, {
+      extra: "is not a recognized field",
+      organizationSlug: "must be a string",
+      email: "must be a string",
+      password: "must be a string",
+    });
+  });
+
+  test("auth responses are never cached and do not advertise the framework", async () => {
+    const org = await registerOrg(h);
+    const res = await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(org.accessToken) });
+    assert.equal(res.headers["cache-control"], "no-store");
+    assert.equal(res.headers["x-powered-by"], undefined);
+  });
+
+  test("health and readiness", async () => {
+    assert.deepEqual((await h.inject({ method: "GET", url: "/healthz" })).json(), { status: "ok" });
+    assert.equal((await h.inject({ method: "GET", url: "/readyz" })).statusCode, 200);
+  });
+});
