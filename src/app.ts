@@ -12,6 +12,12 @@ import { createAuthService } from "./features/auth/service.js";
 import { organizationRoutes } from "./features/organizations/routes.js";
 import { OrganizationSettings } from "./features/organizations/schemas.js";
 import { createOrganizationService } from "./features/organizations/service.js";
+import { enforceRoute } from "./features/flashback/enforce-routes.js";
+import { createLimitService } from "./features/limits/service.js";
+import { defaultLimitRules } from "./features/limits/policy.js";
+import { mfaRoutes } from "./features/mfa/routes.js";
+import { FlashbackError } from "./features/mfa/schemas.js";
+import { createMfaService } from "./features/mfa/service.js";
 import { createSessionCache } from "./features/sessions/session-cache.js";
 import { createSessionService } from "./features/sessions/service.js";
 import { registerAuthGuard } from "./http/auth-guard.js";
@@ -33,7 +39,7 @@ export interface AppDeps {
   mailer?: Mailer;
 }
 
-const SHARED_SCHEMAS = [ErrorBody, AuthUser, TokenResponse, LoginResponse, OrganizationSettings];
+const SHARED_SCHEMAS = [ErrorBody, FlashbackError, AuthUser, TokenResponse, LoginResponse, OrganizationSettings];
 
 /** The composition root: repos → services → routes. Does not listen. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -76,8 +82,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const sessionCache = createSessionCache();
   const sessions = createSessionService({ db, config, clock, signer: deps.signer, cache: sessionCache });
-  const auth = createAuthService({ db, config, clock, sessions, dummyHash: deps.dummyHash });
+  const limits = createLimitService({ db, clock, rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures) });
+  const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash });
   const organizations = createOrganizationService({ db, clock });
+  const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits });
   registerAuthGuard(app, { db, sessions, clock });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
@@ -95,9 +103,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes, { auth, sessions });
       await api.register(organizationRoutes, { organizations });
+      await api.register(mfaRoutes, { mfa, organizations });
+      await api.register(enforceRoute, { organizations });
     },
     { prefix: "/api/v1" },
   );
+  // Flashback's dialect lives at the root.
+  await app.register(enforceRoute, { organizations });
 
   return app;
 }

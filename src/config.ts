@@ -16,6 +16,9 @@ export interface Config {
   refreshTokenTtl: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   smtpUrl: string | null;
+  /** Failed sign-ins before an account, or a client IP, is briefly locked (DESIGN.md, "Abuse limits"). */
+  limitAccountFailures: number;
+  limitIpFailures: number;
   production: boolean;
   /** JWT iss/aud; derived from PUBLIC_URL so tokens of one deployment are not accepted by another. */
   issuer: string;
@@ -88,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtl: int("REFRESH_TOKEN_TTL", 7 * 86_400, 60, 365 * 86_400),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     smtpUrl: url("SMTP_URL", ["smtp:", "smtps:"]),
+    limitAccountFailures: int("LIMIT_ACCOUNT_FAILURES", 5, 1, 1000),
+    limitIpFailures: int("LIMIT_IP_FAILURES", 50, 1, 100_000),
     production,
     issuer: publicUrl,
     audience: publicUrl,

@@ -124,6 +124,13 @@ export interface SigningKeysTable {
   retired_at: NullableTimestamp;
 }
 
+export interface AuthFailuresTable {
+  key: string;
+  failures: number;
+  window_start: Date;
+  locked_until: Date | null;
+}
+
 export interface DB {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -136,6 +143,7 @@ export interface DB {
   password_resets: SingleUseTokensTable;
   audit_logs: AuditLogsTable;
   signing_keys: SigningKeysTable;
+  auth_failures: AuthFailuresTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -132,3 +132,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendError(request, reply, new AppError("NOT_FOUND", `No route for ${request.method} ${request.url.split("?")[0]}`)),
   );
 }
+
+declare module "fastify" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface FastifyContextConfig extends DialectConfig {}
+}

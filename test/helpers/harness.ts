@@ -59,6 +59,8 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
     PUBLIC_URL: "http://gatehouse.test",
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString("base64"),
     LOG_LEVEL: "silent",
+    // Suites share one client IP; the IP limit has its own suite (test/security/login-limits).
+    LIMIT_IP_FAILURES: "100000",
     ...env,
   });
 }

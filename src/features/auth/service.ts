@@ -10,6 +10,7 @@ import { createOrganizationRepo } from "../organizations/repo.js";
 import { slugify } from "../organizations/slug.js";
 import { passwordExpiresAt } from "../passwords/expiration.js";
 import { checkPassword, policyOf } from "../passwords/policy.js";
+import type { LimitService, LimitSubject } from "../limits/service.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { createLoginFlowRepo } from "./login-flow-repo.js";
@@ -36,6 +37,7 @@ export interface AuthDeps {
   config: Config;
   clock: () => Date;
   sessions: SessionService;
+  limits: LimitService;
   /** A real argon2id hash of a random password: unknown users cost the same verify as known ones. */
   dummyHash: string;
 }
@@ -48,7 +50,7 @@ export interface RegisterInput {
   organizationSlug?: string;
 }
 
-export function createAuthService({ db, config, clock, sessions, dummyHash }: AuthDeps) {
+export function createAuthService({ db, config, clock, sessions, limits, dummyHash }: AuthDeps) {
   /**
    * Takes a user whose password (and possibly MFA) this sign-in has proven to the
    * next step of the state machine: a single-purpose flow token, or tokens.
@@ -173,16 +175,23 @@ export function createAuthService({ db, config, clock, sessions, dummyHash }: Au
     },
 
     async login(input: { organizationSlug: string; email: string; password: string }, ctx: ClientContext): Promise<LoginResponse> {
-      const org = await createOrganizationRepo(db).findOrganizationBySlug(input.organizationSlug.trim().toLowerCase());
+      const slug = input.organizationSlug.trim().toLowerCase();
+      // Keyed by what was typed, so guesses at unknown accounts are throttled the same way.
+      const account: LimitSubject = { kind: "account", id: `${slug}/${input.email.trim().toLowerCase()}` };
+      const subjects: LimitSubject[] = ctx.ip ? [account, { kind: "ip", id: ctx.ip }] : [account];
+      await limits.assertNotLocked(subjects);
+      const org = await createOrganizationRepo(db).findOrganizationBySlug(slug);
       const user = org ? await createUserRepo(db).findUserByEmail(org.id, input.email.trim()) : undefined;
       // Always one argon2id verify, so timing does not reveal which of org, email or password was wrong.
       const passwordOk = await verifyPassword(user?.password_hash ?? dummyHash, input.password);
       if (!org || !user || !user.password_hash || !passwordOk || !user.is_active) {
         const reason = !org ? "Unknown organization" : !user ? "Unknown user" : !user.password_hash ? "Invitation not accepted"
           : !passwordOk ? "Wrong password" : "User is deactivated";
+        await limits.recordFailure(subjects);
         await recordFailedLogin(org, user, input.email, ctx, reason);
         throw new AppError("INVALID_CREDENTIALS");
       }
+      await limits.clear(account);
       let current = user;
       if (needsRehash(user.password_hash)) {
         const rehashed = await hashPassword(input.password);

@@ -1,0 +1,34 @@
+/**
+ * Abuse limits count failures only (DESIGN.md, "Abuse limits"). Below the
+ * threshold nothing happens; from it on, each further failure locks the key for
+ * twice as long as the last, capped, and every lock ends by itself — so an
+ * attacker can slow a victim's sign-in but never lock them out for good
+ * (OWASP Authentication Cheat Sheet, "Account Lockout"; NIST SP 800-63B 5.2.2).
+ */
+export interface LimitRule {
+  /** Failures within the window before the first lock. */
+  threshold: number;
+  windowSeconds: number;
+  baseLockSeconds: number;
+  maxLockSeconds: number;
+}
+
+export function lockSecondsAfter(failures: number, rule: LimitRule): number {
+  if (failures < rule.threshold) return 0;
+  const doublings = Math.min(failures - rule.threshold, 30);
+  return Math.min(rule.maxLockSeconds, rule.baseLockSeconds * 2 ** doublings);
+}
+
+export interface LimitRules {
+  account: LimitRule;
+  ip: LimitRule;
+  mfa: LimitRule;
+}
+
+export function defaultLimitRules(accountThreshold = 5, ipThreshold = 50): LimitRules {
+  return {
+    account: { threshold: accountThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
+    ip: { threshold: ipThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
+    mfa: { threshold: accountThreshold * 2, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
+  };
+}

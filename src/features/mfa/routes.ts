@@ -1,0 +1,104 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { userOf } from "../../http/auth-guard.js";
+import { clientContext } from "../../http/client-context.js";
+import { AppError } from "../../http/errors.js";
+import { errors, Uuid } from "../../http/schemas.js";
+import type { OrganizationService } from "../organizations/service.js";
+import { ConfirmBody, ConfirmResponse, DisableBody, RecoveryCodes, SetupResponse, VerifyMfaBody } from "./schemas.js";
+import type { MfaActor, MfaService } from "./service.js";
+
+/** The enrolling party: a signed-in user or a sign-in held at enrolment by its setup token. */
+export function mfaActorOf(request: FastifyRequest): MfaActor {
+  const p = request.principal;
+  if (!p) throw new AppError("UNAUTHORIZED");
+  return p.kind === "setup" ? { userId: p.userId, orgId: p.orgId, setupTokenHash: p.setupTokenHash } : { userId: p.userId, orgId: p.orgId };
+}
+
+export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizations: OrganizationService }> = async (app, { mfa }) => {
+  const security = [{ bearerAuth: [] }];
+
+  app.post("/mfa/setup", {
+    config: { auth: "user-or-setup" },
+    schema: {
+      tags: ["mfa"],
+      summary: "Start TOTP enrolment (access token or mfaSetupToken)",
+      security,
+      response: { 200: SetupResponse, ...errors(401, 409) },
+    },
+  }, async (request) => {
+    const { qrCodeBase64, secret, otpauthUrl } = await mfa.beginSetup(mfaActorOf(request));
+    return { qrCodeBase64, secret, otpauthUrl };
+  });
+
+  app.post("/mfa/setup/confirm", {
+    config: { auth: "user-or-setup" },
+    schema: {
+      tags: ["mfa"],
+      summary: "Confirm enrolment with a code; answers the recovery codes once (and tokens with a setup token)",
+      security,
+      body: ConfirmBody,
+      response: { 200: ConfirmResponse, ...errors(400, 401, 409) },
+    },
+  }, async (request) => {
+    const { recoveryCodes, login } = await mfa.confirmSetup(mfaActorOf(request), request.body, clientContext(request));
+    if (!login?.accessToken) return { recoveryCodes: recoveryCodes! };
+    return {
+      recoveryCodes: recoveryCodes!,
+      accessToken: login.accessToken,
+      refreshToken: login.refreshToken!,
+      expiresIn: login.expiresIn!,
+      tokenType: login.tokenType!,
+      user: login.user!,
+    };
+  });
+
+  app.post("/mfa/disable", {
+    config: { auth: "user" },
+    schema: {
+      tags: ["mfa"],
+      summary: "Turn MFA off with a current code (refused while the organization requires MFA)",
+      security,
+      body: DisableBody,
+      response: { 200: Type.Null(), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    await mfa.disable(mfaActorOf(request), request.body.code, clientContext(request));
+    return reply.code(200).send(undefined as never);
+  });
+
+  app.post("/mfa/recovery-codes/regenerate", {
+    config: { auth: "user" },
+    schema: {
+      tags: ["mfa"],
+      summary: "Replace all recovery codes",
+      security,
+      response: { 200: Type.Object({ recoveryCodes: RecoveryCodes }), ...errors(401, 404) },
+    },
+  }, async (request) => ({ recoveryCodes: await mfa.regenerateRecoveryCodes(mfaActorOf(request), clientContext(request)) }));
+
+  app.post("/auth/verify-mfa", {
+    schema: {
+      tags: ["auth"],
+      summary: "Sign-in step 2: a TOTP code or a recovery code against the challenge token",
+      body: VerifyMfaBody,
+      response: { 200: Type.Ref("LoginResponse"), ...errors(400, 401, 429) },
+    },
+  }, async (request) => mfa.verifyChallenge(request.body.mfaChallengeToken, request.body.code, clientContext(request)));
+
+  app.post("/users/:id/reset-mfa", {
+    config: { auth: "admin" },
+    schema: {
+      tags: ["users"],
+      summary: "Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced",
+      security,
+      params: Type.Object({ id: Uuid }),
+      response: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const me = userOf(request);
+    await mfa.resetUserMfa(me.orgId, request.params.id, { id: me.userId, email: me.email, type: "USER" }, clientContext(request));
+    return { message: "MFA reset successfully" };
+  });
+};

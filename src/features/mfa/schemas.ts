@@ -1,0 +1,42 @@
+import { Type } from "@sinclair/typebox";
+
+export const SetupResponse = Type.Object({
+  qrCodeBase64: Type.String({ description: "PNG of the otpauth URL, base64" }),
+  secret: Type.String({ description: "Base32 TOTP secret, shown this once" }),
+  otpauthUrl: Type.String(),
+});
+
+export const ConfirmBody = Type.Object(
+  {
+    code: Type.String({ pattern: "^[0-9]{6}$" }),
+    secret: Type.Optional(Type.String({ minLength: 16, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RecoveryCodes = Type.Array(Type.String(), { minItems: 8, maxItems: 8 });
+
+/** With a setup token the sign-in completes here, so the tokens come along. */
+export const ConfirmResponse = Type.Object({
+  recoveryCodes: RecoveryCodes,
+  accessToken: Type.Optional(Type.String()),
+  refreshToken: Type.Optional(Type.String()),
+  expiresIn: Type.Optional(Type.Integer()),
+  tokenType: Type.Optional(Type.String()),
+  user: Type.Optional(Type.Ref("AuthUser")),
+});
+
+export const VerifyMfaBody = Type.Object(
+  {
+    mfaChallengeToken: Type.String({ minLength: 1, maxLength: 512 }),
+    code: Type.String({ minLength: 6, maxLength: 12 }),
+  },
+  { additionalProperties: false },
+);
+
+export const DisableBody = Type.Object({ code: Type.String({ pattern: "^[0-9]{6}$" }) }, { additionalProperties: false });
+
+export const EnforceBody = Type.Object({ enforced: Type.Boolean() }, { additionalProperties: false });
+
+export const FlashbackMessage = Type.Object({ success: Type.Boolean(), message: Type.String() });
+export const FlashbackError = Type.Object({ success: Type.Boolean(), error: Type.String() }, { $id: "FlashbackError" });

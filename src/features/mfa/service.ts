@@ -1,0 +1,255 @@
+import type { Kysely } from "kysely";
+import type { DB, Organization, User } from "../../db/schema.js";
+import type { Queryable } from "../../db/types.js";
+import type { SecretBox } from "../../crypto/secretbox.js";
+import { constantTimeEquals, hashToken } from "../../crypto/tokens.js";
+import {
+  generateRecoveryCodes,
+  generateTotpSecret,
+  hashRecoveryCode,
+  matchTotpStep,
+  qrPngBase64,
+  totpUri,
+} from "../../crypto/totp.js";
+import { AppError } from "../../http/errors.js";
+import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
+import type { LoginResponse } from "../auth/responses.js";
+import type { AuthService } from "../auth/service.js";
+import type { LimitService } from "../limits/service.js";
+import { createOrganizationRepo } from "../organizations/repo.js";
+import type { ClientContext, SessionService } from "../sessions/service.js";
+import { createUserRepo } from "../users/repo.js";
+import { createMfaRepo } from "./repo.js";
+
+/** NIST SP 800-63B 5.2.2 asks to limit consecutive failed attempts; a challenge dies after five. */
+export const MAX_CHALLENGE_ATTEMPTS = 5;
+
+/** Who is enrolling: a signed-in user, or a sign-in held at the enrolment step by an `mfaSetupToken`. */
+export interface MfaActor {
+  userId: string;
+  orgId: string;
+  setupTokenHash?: string;
+}
+
+export interface MfaDeps {
+  db: Kysely<DB>;
+  clock: () => Date;
+  box: SecretBox;
+  auth: AuthService;
+  sessions: SessionService;
+  limits: LimitService;
+}
+
+export function createMfaService({ db, clock, box, auth, sessions, limits }: MfaDeps) {
+  async function load(q: Queryable, orgId: string, userId: string): Promise<{ user: User; org: Organization }> {
+    const org = await createOrganizationRepo(q).findOrganizationById(orgId);
+    const user = org && (await createUserRepo(q).findUserById(orgId, userId));
+    if (!org || !user) throw new AppError("NOT_FOUND", `User not found with id: ${userId}`);
+    return { user, org };
+  }
+
+  const actorOf = (user: User): AuditActor => ({ id: user.id, email: user.email, type: "USER" });
+
+  /** A TOTP code of a confirmed secret, at a step later than any accepted before (replay-proof). */
+  async function acceptTotp(q: Queryable, userId: string, code: string): Promise<boolean> {
+    const totp = await createMfaRepo(q).findTotp(userId);
+    if (!totp?.confirmed_at) return false;
+    const step = matchTotpStep(box.open(totp.secret_enc), code, clock());
+    return step !== null && (await createMfaRepo(q).claimTotpStep(userId, step));
+  }
+
+  async function issueRecoveryCodes(q: Queryable, userId: string): Promise<string[]> {
+    const codes = generateRecoveryCodes();
+    await createMfaRepo(q).replaceRecoveryCodes(userId, codes.map(hashRecoveryCode), clock());
+    return codes;
+  }
+
+  /** Removes every factor of a user; the caller audits and revokes sessions. */
+  async function removeFactors(tx: Queryable, user: User, now: Date): Promise<void> {
+    const repo = createMfaRepo(tx);
+    await repo.deleteTotp(user.id);
+    await repo.deleteRecoveryCodes(user.id);
+    await createUserRepo(tx).updateUserById(user.organization_id, user.id, { mfa_enabled: false, updated_at: now });
+  }
+
+  return {
+    /** Starts (or restarts) enrolment: a new pending secret replaces an unconfirmed one. */
+    async beginSetup(actor: MfaActor, options: { withRecoveryCodes?: boolean } = {}) {
+      const { user, org } = await load(db, actor.orgId, actor.userId);
+      if (user.mfa_enabled) throw new AppError("CONFLICT", "MFA is already enabled");
+      const secret = generateTotpSecret();
+      const otpauthUrl = totpUri(secret, org.name, user.email);
+      const recoveryCodes = await db.transaction().execute(async (tx) => {
+        const stored = await createMfaRepo(tx).upsertPendingTotp(user.id, box.seal(secret), clock());
+        if (!stored) throw new AppError("CONFLICT", "MFA is already enabled");
+        // Flashback hands out backup codes at setup; they only work once MFA is confirmed.
+        return options.withRecoveryCodes ? issueRecoveryCodes(tx, user.id) : null;
+      });
+      return { qrCodeBase64: await qrPngBase64(otpauthUrl), secret, otpauthUrl, recoveryCodes };
+    },
+
+    /**
+     * Confirms enrolment with a code from the pending secret. With a setup token the
+     * sign-in continues (tokens); `keepRecoveryCodes` keeps codes issued at setup.
+     */
+    async confirmSetup(
+      actor: MfaActor,
+      input: { code: string; secret?: string; keepRecoveryCodes?: boolean },
+      ctx: ClientContext,
+    ): Promise<{ recoveryCodes: string[] | null; login: LoginResponse | null }> {
+      const now = clock();
+      const outcome = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, actor.orgId, actor.userId);
+        if (user.mfa_enabled) throw new AppError("CONFLICT", "MFA is already enabled");
+        const repo = createMfaRepo(tx);
+        const pending = await repo.findTotp(user.id);
+        if (!pending || pending.confirmed_at) {
+          throw new AppError("VALIDATION_ERROR", "No MFA setup in progress; call /mfa/setup first", { validationErrors: { code: "no MFA setup in progress" } });
+        }
+        const secret = box.open(pending.secret_enc);
+        if (input.secret !== undefined && !constantTimeEquals(input.secret.replace(/\s/g, "").toUpperCase(), secret)) {
+          throw new AppError("VALIDATION_ERROR", "The secret does not match the pending MFA setup", { validationErrors: { secret: "does not match the pending MFA setup" } });
+        }
+        const step = matchTotpStep(secret, input.code, now);
+        if (step === null || !(await repo.confirmTotp(user.id, step, now))) {
+          return { ok: false as const, user, org };
+        }
+        const recoveryCodes = input.keepRecoveryCodes ? null : await issueRecoveryCodes(tx, user.id);
+        const enabled = (await createUserRepo(tx).updateUserById(org.id, user.id, { mfa_enabled: true, updated_at: now }))!;
+        await recordAudit(tx, {
+          type: "MFA_ENABLE",
+          actor: actorOf(user),
+          org,
+          resource: { type: "USER", id: user.id, name: user.email },
+          ip: ctx.ip,
+          details: { method: "TOTP" },
+        });
+        let login: LoginResponse | null = null;
+        if (actor.setupTokenHash) {
+          const flow = await createLoginFlowRepo(tx).consumeLoginFlow(actor.setupTokenHash, "mfa_setup", now);
+          if (!flow) throw new AppError("UNAUTHORIZED", "Invalid or expired MFA setup token");
+          // The code just proved possession of the new factor: this sign-in is MFA-verified.
+          login = await auth.advance(tx, enabled, org, { mfaVerified: true }, ctx);
+        }
+        return { ok: true as const, recoveryCodes, login };
+      });
+      if (!outcome.ok) {
+        await recordAudit(db, {
+          type: "MFA_ENABLE",
+          actor: actorOf(outcome.user),
+          org: outcome.org,
+          resource: { type: "USER", id: outcome.user.id, name: outcome.user.email },
+          result: "FAILURE",
+          ip: ctx.ip,
+          errorMessage: "Invalid code",
+        });
+        throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid code for this secret" } });
+      }
+      return { recoveryCodes: outcome.recoveryCodes, login: outcome.login };
+    },
+
+    /** Step 2 of sign-in: a TOTP or recovery code against a challenge token. */
+    async verifyChallenge(challengeToken: string, code: string, ctx: ClientContext): Promise<LoginResponse> {
+      const now = clock();
+      const tokenHash = hashToken(challengeToken);
+      const flow = await createLoginFlowRepo(db).findLiveLoginFlow(tokenHash, "mfa_challenge", now);
+      if (!flow) throw new AppError("UNAUTHORIZED", "Invalid or expired MFA challenge");
+      const subject = { kind: "mfa" as const, id: flow.user_id };
+      await limits.assertNotLocked([subject, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])]);
+      const result = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, flow.organization_id, flow.user_id);
+        const isTotp = /^\d{6}$/.test(code);
+        const ok = user.is_active && user.mfa_enabled && (isTotp
+          ? await acceptTotp(tx, user.id, code)
+          : await createMfaRepo(tx).consumeRecoveryCode(user.id, hashRecoveryCode(code), now));
+        if (!ok) return { ok: false as const, user, org };
+        if (!(await createLoginFlowRepo(tx).consumeLoginFlow(tokenHash, "mfa_challenge", now))) {
+          throw new AppError("UNAUTHORIZED", "Invalid or expired MFA challenge");
+        }
+        await recordAudit(tx, {
+          type: "MFA_CHALLENGE_VERIFY",
+          actor: actorOf(user),
+          org,
+          resource: { type: "USER", id: user.id, name: user.email },
+          ip: ctx.ip,
+          details: { method: isTotp ? "TOTP" : "RECOVERY_CODE" },
+        });
+        return { ok: true as const, login: await auth.advance(tx, user, org, { mfaVerified: true }, ctx) };
+      });
+      if (result.ok) {
+        await limits.clear(subject);
+        return result.login;
+      }
+      await createLoginFlowRepo(db).recordFailedAttempt(tokenHash, MAX_CHALLENGE_ATTEMPTS);
+      await limits.recordFailure([subject, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])]);
+      await recordAudit(db, {
+        type: "MFA_CHALLENGE_VERIFY",
+        actor: actorOf(result.user),
+        org: result.org,
+        resource: { type: "USER", id: result.user.id, name: result.user.email },
+        result: "FAILURE",
+        ip: ctx.ip,
+        errorMessage: "Invalid MFA code",
+      });
+      throw new AppError("INVALID_MFA_CODE");
+    },
+
+    /** Self-service disable with a current code; refused while the organization requires MFA. */
+    async disable(actor: MfaActor, code: string, ctx: ClientContext): Promise<void> {
+      const now = clock();
+      const ok = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, actor.orgId, actor.userId);
+        if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
+        if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
+        if (!(await acceptTotp(tx, user.id, code))) return false;
+        await removeFactors(tx, user, now);
+        await recordAudit(tx, { type: "MFA_DISABLE", actor: actorOf(user), org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip });
+        return true;
+      });
+      if (!ok) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+    },
+
+    async regenerateRecoveryCodes(actor: MfaActor, ctx: ClientContext): Promise<string[]> {
+      return db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, actor.orgId, actor.userId);
+        if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
+        const codes = await issueRecoveryCodes(tx, user.id);
+        await recordAudit(tx, {
+          type: "MFA_RECOVERY_CODES_REGENERATE",
+          actor: actorOf(user),
+          org,
+          resource: { type: "USER", id: user.id, name: user.email },
+          ip: ctx.ip,
+        });
+        return codes;
+      });
+    },
+
+    /**
+     * Removes a user's MFA (lost authenticator): factors gone, sessions and pending
+     * sign-ins ended. With enforcement on, the next sign-in goes through enrolment.
+     */
+    async resetUserMfa(orgId: string, targetUserId: string, actor: AuditActor, ctx: ClientContext): Promise<void> {
+      const now = clock();
+      const revoked = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, orgId, targetUserId);
+        if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
+        await removeFactors(tx, user, now);
+        await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(user.id);
+        const ids = await sessions.revoke(tx, { userId: user.id }, "mfa_reset");
+        await recordAudit(tx, { type: "MFA_RESET", actor, org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip });
+        return ids;
+      });
+      sessions.forget(revoked);
+    },
+
+    /** What a user has (Flashback's status and methods). */
+    async describe(orgId: string, userId: string) {
+      const { user, org } = await load(db, orgId, userId);
+      const totp = await createMfaRepo(db).findTotp(user.id);
+      return { enabled: user.mfa_enabled, configured: Boolean(totp?.confirmed_at), orgRequired: org.mfa_required, user, org };
+    },
+  };
+}
+export type MfaService = ReturnType<typeof createMfaService>;

@@ -1,0 +1,144 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { describeEachDatabase } from "./helpers/harness.js";
+import { bearer, createMember, login, loginTokens, registerOrg } from "./helpers/api.js";
+import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
+
+describeEachDatabase("organization-wide MFA enforcement", (h) => {
+  const enforce = (token: string, on = true) =>
+    h.inject({ method: "PATCH", url: "/api/v1/organization/settings", headers: bearer(token), payload: { mfaRequired: on } });
+
+  test("enforce on → a member without MFA gets only a setup token → enrols with it → tokens", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    assert.equal((await enforce(org.accessToken)).statusCode, 200);
+    const res = await login(h, org.slug, member.email, member.password);
+    assert.equal(res.statusCode, 200);
+    const step = res.json();
+    assert.equal(step.mfaSetupRequired, true);
+    assert.match(step.mfaSetupToken, /^mfa_setup_/);
+    assert.equal(step.accessToken, null);
+    assert.equal(step.refreshToken, null);
+    assert.equal(step.mfaRequired, false);
+
+    const enrolled = await enrolTotp(h, step.mfaSetupToken);
+    assert.equal(enrolled.recoveryCodes.length, 8);
+    assert.ok(enrolled.accessToken, "confirming with a setup token completes the sign-in");
+    assert.ok(enrolled.refreshToken);
+    const me = (await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(enrolled.accessToken!) })).json();
+    assert.equal(me.mfaEnabled, true);
+    assert.equal(me.organizationMfaRequired, true);
+
+    // The setup token was single-use.
+    const reuse = await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(step.mfaSetupToken) });
+    assert.equal(reuse.statusCode, 401);
+    // From now on the member is challenged.
+    const next = (await login(h, org.slug, member.email, member.password)).json();
+    assert.equal(next.mfaRequired, true);
+    const done = await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: next.mfaChallengeToken, code: codeNow(h, enrolled.secret) } });
+    assert.ok(done.json().accessToken);
+  });
+
+  test("the setup token is refused by every route but MFA setup", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId, { isOrgAdmin: true });
+    await enforce(org.accessToken);
+    const { mfaSetupToken } = (await login(h, org.slug, member.email, member.password)).json();
+    const refused = [
+      { method: "GET", url: "/api/v1/auth/me" },
+      { method: "GET", url: "/api/v1/organization/settings" },
+      { method: "PATCH", url: "/api/v1/organization/settings", payload: { mfaRequired: false } },
+      { method: "POST", url: "/api/v1/mfa/disable", payload: { code: "123456" } },
+      { method: "POST", url: "/api/v1/mfa/recovery-codes/regenerate" },
+      { method: "POST", url: "/mfa/organization/enforce", payload: { enforced: false } },
+      { method: "POST", url: `/api/v1/users/${org.userId}/reset-mfa` },
+    ] as const;
+    for (const r of refused) {
+      const res = await h.inject({ ...r, headers: bearer(mfaSetupToken) } as never);
+      assert.equal(res.statusCode, 401, `${r.method} ${r.url} → ${res.statusCode}`);
+    }
+    assert.equal((await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(mfaSetupToken) })).statusCode, 200);
+    const settings = (await h.inject({ method: "GET", url: "/api/v1/organization/settings", headers: bearer(org.accessToken) })).json();
+    assert.equal(settings.mfaRequired, true);
+  });
+
+  test("an expired setup token is refused", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    await enforce(org.accessToken);
+    const { mfaSetupToken } = (await login(h, org.slug, member.email, member.password)).json();
+    h.clock.advance(901_000);
+    assert.equal((await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(mfaSetupToken) })).statusCode, 401);
+  });
+
+  test("turning enforcement on does not end existing sessions", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const tokens = await loginTokens(h, org.slug, member.email, member.password);
+    await enforce(org.accessToken);
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(tokens.accessToken) })).statusCode, 200);
+  });
+
+  test("a user with MFA is challenged, not sent to enrolment, and turning enforcement off stops enrolment", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    await enforce(org.accessToken);
+    assert.equal((await login(h, org.slug, member.email, member.password)).json().mfaSetupRequired, true);
+    await enforce(org.accessToken, false);
+    assert.ok((await login(h, org.slug, member.email, member.password)).json().accessToken);
+  });
+});
+
+describeEachDatabase("admin MFA reset", (h) => {
+  test("an admin resets a member's MFA: factors removed, sessions revoked, enrolment at next sign-in", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const tokens = await loginTokens(h, org.slug, member.email, member.password);
+    const { secret } = await enrolTotp(h, tokens.accessToken);
+    await h.inject({ method: "PATCH", url: "/api/v1/organization/settings", headers: bearer(org.accessToken), payload: { mfaRequired: true } });
+    const res = await h.inject({ method: "POST", url: `/api/v1/users/${member.id}/reset-mfa`, headers: bearer(org.accessToken) });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.body, JSON.stringify({ message: "MFA reset successfully" }));
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(tokens.accessToken) })).statusCode, 401);
+    const next = (await login(h, org.slug, member.email, member.password)).json();
+    assert.equal(next.mfaSetupRequired, true);
+    assert.equal(next.mfaRequired, false);
+    const row = await h.runtime.database.db.selectFrom("mfa_totp").selectAll().where("user_id", "=", member.id).executeTakeFirst();
+    assert.equal(row, undefined);
+    const audit = await h.runtime.database.db.selectFrom("audit_logs").selectAll().where("event_type", "=", "MFA_RESET").where("resource_id", "=", member.id).execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.actor_email, org.email);
+    assert.ok(!JSON.stringify(audit).includes(secret));
+  });
+
+  test("resetting a user without MFA is a 400 with EntryGuard's message", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const res = await h.inject({ method: "POST", url: `/api/v1/users/${member.id}/reset-mfa`, headers: bearer(org.accessToken) });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().message, "MFA is not enabled for this user");
+  });
+
+  test("another organization's admin gets 404 and changes nothing; a member gets 403", async () => {
+    const a = await registerOrg(h);
+    const b = await registerOrg(h);
+    const victim = await createMember(h, a.orgId);
+    const vt = await loginTokens(h, a.slug, victim.email, victim.password);
+    await enrolTotp(h, vt.accessToken);
+    const cross = await h.inject({ method: "POST", url: `/api/v1/users/${victim.id}/reset-mfa`, headers: bearer(b.accessToken) });
+    assert.equal(cross.statusCode, 404);
+    assert.equal(cross.json().message, `User not found with id: ${victim.id}`);
+    const peer = await createMember(h, a.orgId);
+    const pt = await loginTokens(h, a.slug, peer.email, peer.password);
+    const byMember = await h.inject({ method: "POST", url: `/api/v1/users/${victim.id}/reset-mfa`, headers: bearer(pt.accessToken) });
+    assert.equal(byMember.statusCode, 403);
+    const me = (await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(vt.accessToken) })).json();
+    assert.equal(me.mfaEnabled, true);
+  });
+
+  test("a malformed user id is a 400, not a 500", async () => {
+    const org = await registerOrg(h);
+    const res = await h.inject({ method: "POST", url: "/api/v1/users/not-a-uuid/reset-mfa", headers: bearer(org.accessToken) });
+    assert.equal(res.statusCode, 400);
+  });
+});

@@ -1,0 +1,79 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { describeEachDatabase } from "../helpers/harness.js";
+import { login, registerOrg } from "../helpers/api.js";
+import { enrolTotp } from "../helpers/mfa.js";
+
+describeEachDatabase("abuse limits on sign-in", (h) => {
+  test("wrong passwords lock the account with 429 and Retry-After; the lock ends by itself", async () => {
+    const org = await registerOrg(h);
+    for (let i = 0; i < 5; i++) assert.equal((await login(h, org.slug, org.email, `Wrong-pass-${i}`)).statusCode, 401);
+    const locked = await login(h, org.slug, org.email, org.password);
+    assert.equal(locked.statusCode, 429);
+    assert.equal(locked.json().error, "RATE_LIMITED");
+    assert.equal(locked.headers["retry-after"], "30");
+    h.clock.advance(31_000);
+    const ok = await login(h, org.slug, org.email, org.password);
+    assert.equal(ok.statusCode, 200);
+    // A success forgives earlier failures: the next typo is not punished.
+    assert.equal((await login(h, org.slug, org.email, "Wrong-again-1")).statusCode, 401);
+  });
+
+  test("each failure past the threshold doubles the lock, up to 15 minutes", async () => {
+    const org = await registerOrg(h);
+    const seen: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await login(h, org.slug, org.email, `Wrong-pass-${i}`);
+      if (res.statusCode === 429) {
+        seen.push(res.headers["retry-after"] as string);
+        h.clock.advance(Number(res.headers["retry-after"]) * 1000);
+      }
+    }
+    assert.deepEqual(seen.slice(0, 4), ["30", "60", "120", "240"]);
+    for (const s of seen) assert.ok(Number(s) <= 900);
+  });
+
+  test("correct sign-ins are never throttled", async () => {
+    const org = await registerOrg(h);
+    const results = await Promise.all(Array.from({ length: 30 }, () => login(h, org.slug, org.email, org.password)));
+    assert.ok(results.every((r) => r.statusCode === 200));
+  });
+
+  test("another account is not affected by one account's lock", async () => {
+    const a = await registerOrg(h);
+    const b = await registerOrg(h);
+    for (let i = 0; i < 6; i++) await login(h, a.slug, a.email, `Wrong-${i}`);
+    assert.equal((await login(h, a.slug, a.email, a.password)).statusCode, 429);
+    assert.equal((await login(h, b.slug, b.email, b.password)).statusCode, 200);
+  });
+
+  test("password spraying from one IP is slowed once the IP threshold is reached", async () => {
+    const orgs = await Promise.all(Array.from({ length: 4 }, () => registerOrg(h)));
+    let limited = 0;
+    for (let i = 0; i < 60; i++) {
+      const o = orgs[i % orgs.length]!;
+      const res = await login(h, o.slug, `user${i}@${o.slug}.test`, "Summer2026!");
+      if (res.statusCode === 429) limited++;
+    }
+    assert.ok(limited > 0, "the IP counter locks after 50 failures");
+    h.clock.advance(16 * 60_000);
+  });
+
+  test("wrong MFA codes across fresh challenges are limited per user", async () => {
+    const org = await registerOrg(h);
+    await enrolTotp(h, org.accessToken);
+    let limited = false;
+    for (let round = 0; round < 3 && !limited; round++) {
+      const c = (await login(h, org.slug, org.email, org.password)).json();
+      for (let i = 0; i < 5; i++) {
+        const res = await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: c.mfaChallengeToken, code: `10000${i}` } });
+        if (res.statusCode === 429) {
+          limited = true;
+          assert.ok(Number(res.headers["retry-after"]) > 0);
+          break;
+        }
+      }
+    }
+    assert.ok(limited, "ten wrong codes lock MFA verification for the user");
+  });
+}, { env: { LIMIT_IP_FAILURES: "50" } });
