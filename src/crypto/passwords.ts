@@ -1,4 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
+import bcrypt from "bcryptjs";
 
 /**
  * argon2id with OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -11,16 +12,24 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_PARAMS);
 }
 
+/** bcrypt's modular-crypt prefixes: 2a (original), 2b (OpenBSD's 2014 length fix), 2y (crypt_blowfish's 2011 fix); one algorithm. */
+const BCRYPT_PREFIX = /^\$2[aby]\$\d{2}\$/;
+
+/**
+ * Verifies argon2 hashes, and bcrypt hashes imported from other systems (bcryptjs,
+ * pure JavaScript: no native build). Anything else never verifies.
+ */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
-  if (!storedHash.startsWith("$argon2")) return false;
   try {
-    return await verify(storedHash, password);
+    if (storedHash.startsWith("$argon2")) return await verify(storedHash, password);
+    if (BCRYPT_PREFIX.test(storedHash)) return await bcrypt.compare(password, storedHash);
+    return false;
   } catch {
     return false;
   }
 }
 
-/** A hash made with other parameters is upgraded at the next successful sign-in. */
+/** A hash made with other parameters, or with bcrypt, is upgraded at the next successful sign-in. */
 export function needsRehash(storedHash: string): boolean {
   return !storedHash.startsWith(CURRENT_PREFIX);
 }

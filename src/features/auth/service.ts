@@ -138,7 +138,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       const name = input.organizationName.trim();
       const explicitSlug = input.organizationSlug?.toLowerCase();
       const derived = explicitSlug ?? slugify(name) ?? `org-${randomString(8, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
-      const violations = checkPassword(input.password, policyOf(DEFAULT_ORGANIZATION_POLICY));
+      const violations = checkPassword(input.password, policyOf(DEFAULT_ORGANIZATION_POLICY), { email: input.email, organizationSlug: derived });
       if (violations.length > 0) throw new AppError("PASSWORD_POLICY_VIOLATION", undefined, { details: violations });
       const passwordHash = await hashPassword(input.password);
       const now = clock();
