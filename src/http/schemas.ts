@@ -29,4 +29,8 @@ export const EmptyObject = Type.Object({}, { additionalProperties: false });
 
 export const Email = Type.String({ format: "email", minLength: 3, maxLength: 254 });
 export const PasswordInput = Type.String({ minLength: 1, maxLength: 1024 });
-export const Uuid = Type.String({ format: "uuid" });
+/**
+ * The pattern, not only ajv's `format: "uuid"`: that format also accepts `urn:uuid:…`,
+ * which PostgreSQL refuses to cast, so such a path id became a 500 instead of a 400.
+ */
+export const Uuid = Type.String({ format: "uuid", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" });

@@ -1,0 +1,63 @@
+import { Type } from "@sinclair/typebox";
+import { Email, Nullable, PasswordInput, Uuid } from "../../http/schemas.js";
+
+/**
+ * A path id: a malformed one is a 400 VALIDATION_ERROR (checked here, before
+ * PostgreSQL could refuse the cast); a well-formed id outside the caller's
+ * organization is a 404, exactly like an unknown one (docs/admin.md).
+ */
+export const IdParams = Type.Object({ id: Uuid });
+
+/** EntryGuard's UserResponse, key order included. */
+export const UserResponse = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Nullable(Type.String()),
+  isOrgAdmin: Type.Boolean(),
+  platformRole: Type.String(),
+  isActive: Type.Boolean(),
+  mfaEnabled: Type.Boolean(),
+  lastLoginAt: Nullable(Type.String({ format: "date-time" })),
+  roleNames: Type.Array(Type.String()),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+export const MAX_PAGE_LIMIT = 1000;
+
+/** All ours: EntryGuard's GET /users takes no parameters, and without `limit` answers every member. */
+export const UserListQuery = Type.Object({
+  mfaEnabled: Type.Optional(Type.Boolean()),
+  isOrgAdmin: Type.Optional(Type.Boolean()),
+  isActive: Type.Optional(Type.Boolean()),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Case-insensitive substring of email or name" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, description: "Page size; the next page is in the Link header" })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9_-]+$", description: "Opaque, from a Link header" })),
+});
+
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    isOrgAdmin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const PatchUserBody = Type.Object(
+  {
+    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    isOrgAdmin: Type.Optional(Type.Boolean()),
+    isActive: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const SetPasswordBody = Type.Object(
+  {
+    inviteToken: Type.String({ minLength: 1, maxLength: 512 }),
+    password: PasswordInput,
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
