@@ -20,7 +20,9 @@ import type { LimitService } from "../limits/service.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
+import { createSessionRepo } from "../sessions/repo.js";
 import { createMfaRepo } from "./repo.js";
+import { hasRecentMfaProof, RECENT_MFA_REQUIRED } from "./step-up.js";
 
 /** NIST SP 800-63B 5.2.2 asks to limit consecutive failed attempts; a challenge dies after five. */
 export const MAX_CHALLENGE_ATTEMPTS = 5;
@@ -30,6 +32,13 @@ export interface MfaActor {
   userId: string;
   orgId: string;
   setupTokenHash?: string;
+}
+
+/** A signed-in user acting on their own factors, with the session the request came in on. */
+export interface MfaSessionActor {
+  userId: string;
+  orgId: string;
+  sessionId: string;
 }
 
 export interface MfaDeps {
@@ -71,6 +80,21 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
     await repo.deleteTotp(user.id);
     await repo.deleteRecoveryCodes(user.id);
     await createUserRepo(tx).updateUserById(user.organization_id, user.id, { mfa_enabled: false, updated_at: now });
+  }
+
+  /** Whether the caller's session passed MFA within the step-up window (see step-up.ts). */
+  async function sessionHasRecentMfa(q: Queryable, actor: MfaSessionActor): Promise<boolean> {
+    const session = await createSessionRepo(q).findSessionById(actor.sessionId);
+    return Boolean(session && session.user_id === actor.userId && !session.revoked_at && hasRecentMfaProof(session.mfa_verified_at, clock()));
+  }
+
+  /** Removes a user's MFA and ends their sessions and pending sign-ins; returns the revoked session ids. */
+  async function resetInTx(tx: Queryable, user: User, org: Organization, actor: AuditActor, ctx: ClientContext, details?: Record<string, unknown>) {
+    await removeFactors(tx, user, clock());
+    await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(user.id);
+    const ids = await sessions.revoke(tx, { userId: user.id }, "mfa_reset");
+    await recordAudit(tx, { type: "MFA_RESET", actor, org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip, details: details ?? null });
+    return ids;
   }
 
   return {
@@ -231,17 +255,73 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
      * sign-ins ended. With enforcement on, the next sign-in goes through enrolment.
      */
     async resetUserMfa(orgId: string, targetUserId: string, actor: AuditActor, ctx: ClientContext): Promise<void> {
-      const now = clock();
       const revoked = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, orgId, targetUserId);
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
-        await removeFactors(tx, user, now);
-        await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(user.id);
-        const ids = await sessions.revoke(tx, { userId: user.id }, "mfa_reset");
-        await recordAudit(tx, { type: "MFA_RESET", actor, org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip });
-        return ids;
+        return resetInTx(tx, user, org, actor, ctx);
       });
       sessions.forget(revoked);
+    },
+
+    /**
+     * Self-service reset (Flashback's `POST /mfa/reset` without a user id): allowed only
+     * on a session that passed MFA within the step-up window, e.g. a sign-in with a
+     * backup code after losing the authenticator. Ends every session, the caller's too.
+     */
+    async resetOwnMfa(actor: MfaSessionActor, ctx: ClientContext): Promise<void> {
+      const revoked = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, actor.orgId, actor.userId);
+        if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
+        if (!(await sessionHasRecentMfa(tx, actor))) throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
+        return resetInTx(tx, user, org, actorOf(user), ctx, { self: true, proof: "RECENT_MFA_SIGN_IN" });
+      });
+      sessions.forget(revoked);
+    },
+
+    /**
+     * Disable without the EntryGuard twin's mandatory code (Flashback sends none): the
+     * proof is a current code when given, else a session that passed MFA within the
+     * step-up window. Wrong codes count against the account's MFA failure limit.
+     */
+    async disableWithProof(actor: MfaSessionActor, proof: { code?: string }, ctx: ClientContext): Promise<void> {
+      const now = clock();
+      const subjects = [{ kind: "mfa" as const, id: actor.userId }, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])];
+      if (proof.code !== undefined) await limits.assertNotLocked(subjects);
+      const outcome = await db.transaction().execute(async (tx) => {
+        const { user, org } = await load(tx, actor.orgId, actor.userId);
+        if (org.mfa_required) throw new AppError("FORBIDDEN", "Cannot disable MFA when enforced by organization");
+        if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled");
+        if (proof.code !== undefined) {
+          if (!(await acceptTotp(tx, user.id, proof.code))) return { ok: false as const, user, org };
+        } else if (!(await sessionHasRecentMfa(tx, actor))) {
+          throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
+        }
+        await removeFactors(tx, user, now);
+        await recordAudit(tx, {
+          type: "MFA_DISABLE",
+          actor: actorOf(user),
+          org,
+          resource: { type: "USER", id: user.id, name: user.email },
+          ip: ctx.ip,
+          details: { proof: proof.code !== undefined ? "TOTP" : "RECENT_MFA_SIGN_IN" },
+        });
+        return { ok: true as const };
+      });
+      if (outcome.ok) {
+        if (proof.code !== undefined) await limits.clear(subjects[0]!);
+        return;
+      }
+      await limits.recordFailure(subjects);
+      await recordAudit(db, {
+        type: "MFA_DISABLE",
+        actor: actorOf(outcome.user),
+        org: outcome.org,
+        resource: { type: "USER", id: outcome.user.id, name: outcome.user.email },
+        result: "FAILURE",
+        ip: ctx.ip,
+        errorMessage: "Invalid MFA code",
+      });
+      throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
     },
 
     /** What a user has (Flashback's status and methods). */
