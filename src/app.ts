@@ -6,6 +6,8 @@ import type { Database } from "./db/connection.js";
 import { isSchemaCurrent } from "./db/migrate.js";
 import type { SecretBox } from "./crypto/secretbox.js";
 import type { TokenSigner } from "./crypto/jwt.js";
+import { auditRoutes } from "./features/audit/routes.js";
+import { createAuditService } from "./features/audit/service.js";
 import { authRoutes } from "./features/auth/routes.js";
 import { AuthUser, LoginResponse, TokenResponse } from "./features/auth/schemas.js";
 import { createAuthService } from "./features/auth/service.js";
@@ -13,18 +15,28 @@ import { organizationRoutes } from "./features/organizations/routes.js";
 import { OrganizationSettings } from "./features/organizations/schemas.js";
 import { createOrganizationService } from "./features/organizations/service.js";
 import { enforceRoute } from "./features/flashback/enforce-routes.js";
+import { flashbackRoutes } from "./features/flashback/routes.js";
 import { createLimitService } from "./features/limits/service.js";
 import { defaultLimitRules } from "./features/limits/policy.js";
 import { mfaRoutes } from "./features/mfa/routes.js";
 import { FlashbackError } from "./features/mfa/schemas.js";
 import { createMfaService } from "./features/mfa/service.js";
+import { passwordRoutes } from "./features/passwords/routes.js";
+import { createPasswordService } from "./features/passwords/service.js";
 import { createSessionCache } from "./features/sessions/session-cache.js";
 import { createSessionService } from "./features/sessions/service.js";
+import { createSessionControl } from "./features/sessions/control.js";
+import { sessionRoutes } from "./features/sessions/routes.js";
+import { invitationRoutes } from "./features/invitations/routes.js";
+import { createInvitationService } from "./features/invitations/service.js";
+import { userRoutes } from "./features/users/routes.js";
+import { createUserService } from "./features/users/service.js";
 import { registerAuthGuard } from "./http/auth-guard.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import { registerErrorHandling, sendError, toAppError } from "./http/error-handler.js";
 import { ErrorBody } from "./http/schemas.js";
 import { createValidatorCompiler } from "./http/validation.js";
 import { createOutboxMailer, type Mailer } from "./mail/mailer.js";
+import { createSmtpMailer } from "./mail/smtp.js";
 
 export interface AppDeps {
   database: Database;
@@ -52,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     trustProxy: false,
     return503OnClosing: true,
+    // Malformed URLs are answered in the contract's error body, not Fastify's.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, toAppError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler(() => SHARED_SCHEMAS));
@@ -77,16 +91,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
 
-  const mailer = deps.mailer ?? createOutboxMailer(config.dataDir, (msg) => app.log.info(msg));
-  void mailer; // used by the password and invitation features
+  const mailer = deps.mailer ?? (config.smtpUrl
+    ? createSmtpMailer(config.smtpUrl, { from: `Gatehouse <no-reply@${new URL(config.publicUrl).hostname}>` })
+    : createOutboxMailer(config.dataDir, (msg) => app.log.info(msg)));
 
-  const sessionCache = createSessionCache();
+  // PGlite: this process is the only writer, so caches are exact. PostgreSQL may have other writers.
+  const cacheMaxAgeMs = database.kind === "pglite" ? Infinity : 1000;
+  const sessionCache = createSessionCache({ maxAgeMs: cacheMaxAgeMs });
   const sessions = createSessionService({ db, config, clock, signer: deps.signer, cache: sessionCache });
   const limits = createLimitService({ db, clock, rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures) });
   const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash });
-  const organizations = createOrganizationService({ db, clock });
+  const organizations = createOrganizationService({ db, clock, maxAgeMs: cacheMaxAgeMs });
+  const users = createUserService({ db, clock, sessions });
+  const invitations = createInvitationService({ db, config, clock, mailer, auth });
+  const sessionControl = createSessionControl({ db, sessions });
+  const audit = createAuditService({ db });
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits });
+  const passwords = createPasswordService({ db, config, clock, sessions, auth, mailer, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
+  // The host CLI (src/cli/) drives the same services as the routes.
+  app.decorate("services", { auth, sessions, organizations, mfa });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
@@ -103,6 +127,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes, { auth, sessions });
       await api.register(organizationRoutes, { organizations });
+      await api.register(userRoutes, { users, invitations, publicUrl: config.publicUrl });
+      await api.register(invitationRoutes, { invitations });
+      await api.register(sessionRoutes, { sessionControl });
+      await api.register(auditRoutes, { audit });
+      await api.register(passwordRoutes, { passwords });
       await api.register(mfaRoutes, { mfa, organizations });
       await api.register(enforceRoute, { organizations });
     },
@@ -110,6 +139,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   // Flashback's dialect lives at the root.
   await app.register(enforceRoute, { organizations });
+  await app.register(flashbackRoutes, { mfa });
 
   return app;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    services: {
+      auth: import("./features/auth/service.js").AuthService;
+      sessions: import("./features/sessions/service.js").SessionService;
+      organizations: import("./features/organizations/service.js").OrganizationService;
+      mfa: import("./features/mfa/service.js").MfaService;
+    };
+  }
 }

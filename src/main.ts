@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { adminCommand } from "./cli/admin.js";
 import { migrate } from "./db/migrate.js";
 import { openDatabase, startRuntime } from "./runtime.js";
 
@@ -7,6 +8,7 @@ const USAGE = `Usage: gatehouse <command>
 Commands:
   serve      Start the server (default)
   migrate    Apply pending database migrations and exit
+  admin      Host-side recovery: admin reset-mfa --org SLUG --email EMAIL
 
 Configuration comes from the environment (see README.md).`;
 
@@ -64,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "admin":
+      return adminCommand(argv.slice(1), config);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 2;

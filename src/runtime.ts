@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
@@ -18,7 +19,7 @@ export interface Runtime {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(config.dataDir);
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(join(config.dataDir, "pgdata"));
 }
 
 /** Everything `serve` needs: database migrated, keys ready, app built (not listening). */

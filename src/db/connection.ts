@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { lockDataDir } from "./data-dir-lock.js";
 import { PGliteDialect } from "./pglite-driver.js";
 import type { DB } from "./schema.js";
 
@@ -37,12 +38,25 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
  */
 export async function openPGlite(dataDir: string | null): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    initialMemory: 128 * 1024 * 1024,
-    postgresqlconf: ["shared_buffers=16MB", "work_mem=1MB"],
-    parsers: { [INT8_OID]: (v: string) => Number(v) },
-  });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: "pglite", close: () => db.destroy() };
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  try {
+    const pglite = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      initialMemory: 128 * 1024 * 1024,
+      postgresqlconf: ["shared_buffers=16MB", "work_mem=1MB"],
+      parsers: { [INT8_OID]: (v: string) => Number(v) },
+    });
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: "pglite",
+      async close() {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }

@@ -31,6 +31,10 @@ export interface Harness {
   inject(opts: InjectOptions): Promise<LightMyRequestResponse>;
   /** Restarts the app on the same data (persistence tests). */
   restart(): Promise<void>;
+  /** Runs `fn` while the server is stopped (embedded data is then free for another process). */
+  whileStopped<T>(fn: () => Promise<T>): Promise<T>;
+  /** The environment that points another process (the CLI) at this suite's data. */
+  childEnv(): Record<string, string>;
 }
 
 /** A fresh PostgreSQL database per suite, dropped afterwards. */
@@ -116,6 +120,24 @@ export function describeEachDatabase(title: string, body: (h: Harness) => void, 
         async restart() {
           await runtime!.close();
           runtime = await startRuntime(config, { database: await open(), clock: clock.now });
+        },
+        async whileStopped(fn) {
+          await runtime!.close();
+          try {
+            return await fn();
+          } finally {
+            runtime = await startRuntime(config, { database: await open(), clock: clock.now });
+          }
+        },
+        childEnv() {
+          return {
+            PATH: process.env.PATH ?? "",
+            DATA_DIR: dataDir,
+            GATEHOUSE_SECRET_KEY: config.secretKeys!.map((k) => k.toString("base64")).join(","),
+            PUBLIC_URL: config.publicUrl,
+            LOG_LEVEL: "silent",
+            ...(kind === "postgres" ? { DATABASE_URL: pgDb!.url } : {}),
+          };
         },
       };
       body(harness);

@@ -9,6 +9,8 @@ import { diffSettings, toSettings, type OrganizationSettings, type SettingsPatch
 export interface OrganizationDeps {
   db: Kysely<DB>;
   clock: () => Date;
+  /** How long a cached organization is trusted when other processes may write (see session-cache.ts). */
+  maxAgeMs?: number;
 }
 
 /**
@@ -16,17 +18,17 @@ export interface OrganizationDeps {
  * through `forget` after commit, and a read that started before a write never
  * stores its result (generation check), so reads are exact, not eventually so.
  */
-export function createOrganizationService({ db, clock }: OrganizationDeps) {
-  const cache = new Map<string, Organization>();
+export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: OrganizationDeps) {
+  const cache = new Map<string, { org: Organization; at: number }>();
   let generation = 0;
 
   async function getOrganization(orgId: string): Promise<Organization> {
     const cached = cache.get(orgId);
-    if (cached) return cached;
+    if (cached && performance.now() - cached.at <= maxAgeMs) return cached.org;
     const gen = generation;
     const org = await createOrganizationRepo(db).findOrganizationById(orgId);
     if (!org) throw new AppError("NOT_FOUND", "Organization not found");
-    if (gen === generation) cache.set(orgId, org);
+    if (gen === generation) cache.set(orgId, { org, at: performance.now() });
     return org;
   }
 

@@ -4,10 +4,15 @@ import type { SessionPrincipalRow } from "./repo.js";
  * Remembers live sessions so an authenticated request costs no database round trip
  * (DESIGN.md: PGlite serves ~3k lookups/s, Fastify ~15k requests/s).
  *
- * Exact, not TTL-based: every write that ends a session or changes what a session
- * may do calls `invalidate*` after it commits. The generation counter closes the
- * race where a lookup reads the database before a revocation commits and stores
- * its stale answer after the invalidation ran.
+ * Exact within one process: every write that ends a session or changes what a
+ * session may do calls `invalidate*` after it commits. The generation counter
+ * closes the race where a lookup reads the database before a revocation commits
+ * and stores its stale answer after the invalidation ran.
+ *
+ * Other writers (another instance, the host CLI) cannot reach this memory, so on
+ * a shared PostgreSQL an entry is trusted for at most `maxAgeMs` (1 s): that is
+ * the documented bound on how long a revocation elsewhere takes to bite here.
+ * Embedded PGlite has a single writer, so its entries never age out.
  */
 export interface SessionCache {
   get(sessionId: string): SessionPrincipalRow | undefined;
@@ -21,16 +26,25 @@ export interface SessionCache {
 
 const MAX_ENTRIES = 100_000;
 
-export function createSessionCache(): SessionCache {
-  const entries = new Map<string, SessionPrincipalRow>();
+export function createSessionCache(options: { maxAgeMs?: number } = {}): SessionCache {
+  const maxAge = options.maxAgeMs ?? Infinity;
+  const entries = new Map<string, { row: SessionPrincipalRow; at: number }>();
   let gen = 0;
   return {
-    get: (id) => entries.get(id),
+    get(id) {
+      const entry = entries.get(id);
+      if (!entry) return undefined;
+      if (performance.now() - entry.at > maxAge) {
+        entries.delete(id);
+        return undefined;
+      }
+      return entry.row;
+    },
     generation: () => gen,
     set(row, generationAtRead) {
       if (generationAtRead !== gen) return;
       if (entries.size >= MAX_ENTRIES) entries.clear();
-      entries.set(row.sessionId, row);
+      entries.set(row.sessionId, { row, at: performance.now() });
     },
     invalidateSessions(ids) {
       gen++;
@@ -38,7 +52,7 @@ export function createSessionCache(): SessionCache {
     },
     invalidateUser(userId) {
       gen++;
-      for (const [id, row] of entries) if (row.userId === userId) entries.delete(id);
+      for (const [id, entry] of entries) if (entry.row.userId === userId) entries.delete(id);
     },
     clear() {
       gen++;
