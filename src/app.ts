@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance } from "fastify";
-import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "./config.js";
 import type { Database } from "./db/connection.js";
-import { isSchemaCurrent } from "./db/migrate.js";
+import type { Redis } from "ioredis";
+import { checkReadiness } from "./cluster/health.js";
+import { FALLBACK_MAX_AGE_MS, type InvalidationHub } from "./cluster/invalidation.js";
 import type { SecretBox } from "./crypto/secretbox.js";
 import type { TokenSigner } from "./crypto/jwt.js";
 import { auditRoutes } from "./features/audit/routes.js";
@@ -18,6 +19,7 @@ import { enforceRoute } from "./features/flashback/enforce-routes.js";
 import { flashbackRoutes } from "./features/flashback/routes.js";
 import { createLimitService } from "./features/limits/service.js";
 import { defaultLimitRules } from "./features/limits/policy.js";
+import { createLimitCounterStore } from "./features/limits/counter-store.js";
 import { mfaRoutes } from "./features/mfa/routes.js";
 import { FlashbackError } from "./features/mfa/schemas.js";
 import { createMfaService } from "./features/mfa/service.js";
@@ -32,8 +34,14 @@ import { createInvitationService } from "./features/invitations/service.js";
 import { userRoutes } from "./features/users/routes.js";
 import { createUserService } from "./features/users/service.js";
 import { registerAuthGuard } from "./http/auth-guard.js";
+import { trustProxyOption } from "./http/client-context.js";
 import { registerErrorHandling, sendError, toAppError } from "./http/error-handler.js";
+import { registerSecurityHeaders } from "./http/security-headers.js";
+import { withLogRedaction } from "./http/log-redaction.js";
+import { registerRefreshCookie } from "./http/refresh-cookie.js";
+import { consoleRoutes } from "./http/console.js";
 import { ErrorBody } from "./http/schemas.js";
+import { JWKS_ROUTE_SCHEMA, registerDocsUi, registerOpenApi } from "./http/openapi.js";
 import { createValidatorCompiler } from "./http/validation.js";
 import { createOutboxMailer, type Mailer } from "./mail/mailer.js";
 import { createSmtpMailer } from "./mail/smtp.js";
@@ -49,6 +57,12 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Defaults to the outbox in DATA_DIR. */
   mailer?: Mailer;
+  /** Scaled out: other instances' changes, heard through LISTEN (src/cluster/). */
+  invalidation?: InvalidationHub;
+  /** Scaled out: failure counters in Redis, PostgreSQL as fallback. */
+  redis?: Redis | null;
+  /** Sees every route as it is registered (test/openapi.test.ts checks each is documented). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 const SHARED_SCHEMAS = [ErrorBody, FlashbackError, AuthUser, TokenResponse, LoginResponse, OrganizationSettings];
@@ -60,17 +74,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const db = database.db;
 
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLogRedaction(deps.logger ?? false),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    // Behind a load balancer: TRUST_PROXY names it, so request.ip (per-IP limits, audit) is the client's.
+    trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
     // Malformed URLs are answered in the contract's error body, not Fastify's.
     frameworkErrors: (error, request, reply) => sendError(request, reply, toAppError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (deps.onRoute) app.addHook("onRoute", deps.onRoute);
   app.setValidatorCompiler(createValidatorCompiler(() => SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerErrorHandling(app);
+  registerSecurityHeaders(app, { publicUrl: config.publicUrl });
   // JSON only: anything else is refused with 415 rather than parsed as text.
   app.removeContentTypeParser(["text/plain"]);
 
@@ -82,26 +99,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (request.url.startsWith("/api/") || request.url.startsWith("/mfa")) reply.header("cache-control", "no-store");
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: { title: "Gatehouse", version: "0.1.0", description: "Multi-tenant identity service with organization security policy" },
-      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
-  });
+  await registerOpenApi(app);
+  await registerDocsUi(app);
 
   const mailer = deps.mailer ?? (config.smtpUrl
     ? createSmtpMailer(config.smtpUrl, { from: `Gatehouse <no-reply@${new URL(config.publicUrl).hostname}>` })
     : createOutboxMailer(config.dataDir, (msg) => app.log.info(msg)));
 
-  // PGlite: this process is the only writer, so caches are exact. PostgreSQL may have other writers.
-  const cacheMaxAgeMs = database.kind === "pglite" ? Infinity : 1000;
+  // PGlite: this process is the only writer, so caches are exact. PostgreSQL has other writers, whose
+  // changes arrive by NOTIFY; entries age out as a backstop (src/cluster/invalidation.ts).
+  const cacheMaxAgeMs = database.kind === "pglite" ? Infinity : deps.invalidation?.maxAgeMs ?? FALLBACK_MAX_AGE_MS;
   const sessionCache = createSessionCache({ maxAgeMs: cacheMaxAgeMs });
   const sessions = createSessionService({ db, config, clock, signer: deps.signer, cache: sessionCache });
-  const limits = createLimitService({ db, clock, rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures) });
+  const limits = createLimitService({
+    db,
+    clock,
+    rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures),
+    store: createLimitCounterStore({ db, redis: deps.redis ?? null, log: app.log }),
+  });
   const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash });
   const organizations = createOrganizationService({ db, clock, maxAgeMs: cacheMaxAgeMs });
+  deps.invalidation?.subscribe((event) => {
+    if (event.kind === "session") sessionCache.invalidateSessions([event.id]);
+    else if (event.kind === "user") sessionCache.invalidateUser(event.id);
+    else if (event.kind === "organization") organizations.forget(event.id);
+    else if (event.kind === "all") {
+      sessionCache.clear();
+      organizations.forgetAll();
+    }
+  });
   const users = createUserService({ db, clock, sessions });
   const invitations = createInvitationService({ db, config, clock, mailer, auth });
   const sessionControl = createSessionControl({ db, sessions });
@@ -109,15 +135,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits });
   const passwords = createPasswordService({ db, config, clock, sessions, auth, mailer, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
+  await registerRefreshCookie(app, { refreshTokenTtl: config.refreshTokenTtl });
   // The host CLI (src/cli/) drives the same services as the routes.
-  app.decorate("services", { auth, sessions, organizations, mfa });
+  app.decorate("services", { auth, sessions, organizations, mfa, passwords, audit });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
-    const ok = await isSchemaCurrent(db).catch(() => false);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "unavailable" });
+    const { ready, body } = await checkReadiness({ db, listening: deps.invalidation?.listening, redis: deps.redis });
+    return reply.code(ready ? 200 : 503).send(body);
   });
-  app.get("/.well-known/jwks.json", { schema: { hide: true } }, async (_request, reply) => {
+  app.get("/.well-known/jwks.json", { schema: JWKS_ROUTE_SCHEMA }, async (_request, reply) => {
     reply.header("cache-control", "public, max-age=300");
     return deps.signer.jwks();
   });
@@ -140,6 +167,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Flashback's dialect lives at the root.
   await app.register(enforceRoute, { organizations });
   await app.register(flashbackRoutes, { mfa });
+  // The web console (dist/web) at `/`, with the SPA fallback for its own paths.
+  await app.register(consoleRoutes);
 
   return app;
 }
@@ -151,6 +180,8 @@ declare module "fastify" {
       sessions: import("./features/sessions/service.js").SessionService;
       organizations: import("./features/organizations/service.js").OrganizationService;
       mfa: import("./features/mfa/service.js").MfaService;
+      passwords: import("./features/passwords/service.js").PasswordService;
+      audit: import("./features/audit/service.js").AuditService;
     };
   }
 }

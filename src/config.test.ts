@@ -30,3 +30,12 @@ test("production requires a master key", () => {
   const key = Buffer.alloc(32, 7).toString("base64");
   assert.equal(loadConfig({ NODE_ENV: "production", GATEHOUSE_SECRET_KEY: key }).secretKeys?.length, 1);
 });
+
+test("TRUST_PROXY takes a hop count or the balancers' addresses, and nothing looser", () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: "1" }).trustProxy, 1);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.4,loopback" }).trustProxy, ["10.0.0.0/8", "192.168.1.4", "loopback"]);
+  for (const bad of ["true", "0", "10.0.0.0/33", "example.com", "10.0.0.1/8/1"]) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY:/, bad);
+  }
+});

@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+
 /**
  * Environment → typed configuration. Every bad value is reported as one line
  * naming the variable, so an operator can fix them all in one go.
@@ -7,6 +9,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** Pool size per instance on PostgreSQL (the invalidation listener holds one more connection). */
+  databasePoolMax: number;
   redisUrl: string | null;
   /** Base64 master keys; the first encrypts, all decrypt (rotation). Null = generate into DATA_DIR. */
   secretKeys: Buffer[] | null;
@@ -16,6 +20,12 @@ export interface Config {
   refreshTokenTtl: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   smtpUrl: string | null;
+  /**
+   * Which peers may say who the client is (X-Forwarded-For): false (default), a hop
+   * count, or addresses/CIDRs. Behind a load balancer the per-IP limit needs it, or
+   * every client shares the balancer's address.
+   */
+  trustProxy: false | number | string[];
   /** Failed sign-ins before an account, or a client IP, is briefly locked (DESIGN.md, "Abuse limits"). */
   limitAccountFailures: number;
   limitIpFailures: number;
@@ -83,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDir: str("DATA_DIR") ?? "./data",
     databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    databasePoolMax: int("DATABASE_POOL_MAX", 10, 1, 1000),
     redisUrl: url("REDIS_URL", ["redis:", "rediss:"]),
     secretKeys,
     publicUrl,
@@ -91,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtl: int("REFRESH_TOKEN_TTL", 7 * 86_400, 60, 365 * 86_400),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     smtpUrl: url("SMTP_URL", ["smtp:", "smtps:"]),
+    trustProxy: parseTrustProxy(str("TRUST_PROXY"), problems),
     limitAccountFailures: int("LIMIT_ACCOUNT_FAILURES", 5, 1, 1000),
     limitIpFailures: int("LIMIT_IP_FAILURES", 50, 1, 100_000),
     production,
@@ -99,6 +111,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** proxy-addr's names, single addresses and CIDRs (Fastify's `trustProxy`), or a hop count. */
+const PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+function parseTrustProxy(raw: string | null, problems: string[]): false | number | string[] {
+  if (raw === null) return false;
+  if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 10) return Number(raw);
+  const entries = raw.split(",").map((e) => e.trim()).filter(Boolean);
+  const valid = (e: string) => {
+    if (PROXY_NAMES.includes(e)) return true;
+    const [address = "", prefix, ...rest] = e.split("/");
+    const family = isIP(address);
+    if (!family || rest.length > 0) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (entries.length === 0 || !entries.every(valid)) {
+    problems.push("TRUST_PROXY: must be a hop count from 1 to 10, or comma-separated addresses/CIDRs of your load balancers (or loopback, linklocal, uniquelocal)");
+    return false;
+  }
+  return entries;
 }
 
 function parseSecretKeys(raw: string | null, problems: string[]): Buffer[] | null {

@@ -1,5 +1,8 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { adminCommand } from "./cli/admin.js";
+import { auditCommand } from "./cli/audit.js";
+import { keysCommand } from "./cli/keys.js";
+import { orgCommand } from "./cli/org.js";
 import { migrate } from "./db/migrate.js";
 import { openDatabase, startRuntime } from "./runtime.js";
 
@@ -8,9 +11,19 @@ const USAGE = `Usage: gatehouse <command>
 Commands:
   serve      Start the server (default)
   migrate    Apply pending database migrations and exit
-  admin      Host-side recovery: admin reset-mfa --org SLUG --email EMAIL
+  org        Organizations: org create | list | settings get | settings set
+  admin      Host-side recovery: admin reset-mfa | reset-password --org SLUG --email EMAIL
+  keys       Signing keys: keys rotate | list
+  audit      Audit trail: audit export --org SLUG [--since INSTANT] (NDJSON on stdout)
+
+Run \`gatehouse <command> --help\` for a command's flags. Exit codes: 0 done,
+1 failed, 2 usage. Commands use the server's database and configuration; with
+the embedded database, stop the server first (one process per data directory).
 
 Configuration comes from the environment (see README.md).`;
+
+/** How long in-flight requests may run on after SIGTERM (a load balancer's drain usually allows 15–30 s). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function serve(config: Config): Promise<void> {
   const runtime = await startRuntime(config, {
@@ -19,18 +32,38 @@ async function serve(config: Config): Promise<void> {
   });
   const { app } = runtime;
   let closing = false;
+  /**
+   * Stop accepting, let in-flight requests finish (new requests on kept-alive
+   * connections get 503 and `Connection: close`), then close the listener, Redis
+   * and the pool. Requests still running after SHUTDOWN_GRACE_MS lose their
+   * connections and the exit code says so; a close that hangs beyond that is cut.
+   */
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, "shutting down");
-    // Finish in-flight requests, but never hang forever.
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    timer.unref();
-    await runtime.close();
-    process.exit(0);
+    let forced = false;
+    const grace = setTimeout(() => {
+      forced = true;
+      app.log.warn({ graceMs: SHUTDOWN_GRACE_MS }, "in-flight requests did not finish in time; closing their connections");
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 5_000).unref();
+    // A kept-alive connection whose request was under way when the signal came stays open after
+    // its answer; close each one as soon as it is idle, or the close would wait out the grace period.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+    let failed = false;
+    await runtime.close().catch((err: unknown) => {
+      failed = true;
+      app.log.error({ err }, "error while shutting down");
+    });
+    clearInterval(reaper);
+    clearTimeout(grace);
+    process.exit(forced || failed ? 1 : 0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  if (runtime.migrated.length > 0) console.log(`applied migrations: ${runtime.migrated.join(", ")}`);
   await app.listen({ port: config.port, host: config.host });
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   console.log(`Gatehouse is listening on http://${shownHost}:${config.port} (${runtime.database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})`);
@@ -68,6 +101,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case "admin":
       return adminCommand(argv.slice(1), config);
+    case "org":
+      return orgCommand(argv.slice(1), config);
+    case "keys":
+      return keysCommand(argv.slice(1), config);
+    case "audit":
+      return auditCommand(argv.slice(1), config);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 2;

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import { buildApp } from "./app.js";
+import { createInvalidationHub, INVALIDATION_CHANNEL } from "./cluster/invalidation.js";
+import { startPgListener, type PgListener } from "./cluster/pg-listener.js";
+import { closeRedis, connectRedis, createRedisClient } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openPGlite, openPostgres, type Database } from "./db/connection.js";
 import { migrate } from "./db/migrate.js";
@@ -9,17 +13,22 @@ import { createTokenSigner } from "./crypto/jwt.js";
 import { resolveMasterKeys } from "./crypto/master-key.js";
 import { hashPassword } from "./crypto/passwords.js";
 import { createSecretBox, type SecretBox } from "./crypto/secretbox.js";
-import { ensureSigningKeys } from "./features/keys/service.js";
+import { createKeyReloader, ensureSigningKeys } from "./features/keys/service.js";
+
+/** A safety net under NOTIFY and the unknown-kid reload: keys are re-read this often (one small query). */
+const KEY_RELOAD_INTERVAL_MS = 60_000;
 
 export interface Runtime {
   app: FastifyInstance;
   database: Database;
   box: SecretBox;
+  /** Migrations this start applied (empty when another instance, or an earlier start, had). */
+  migrated: string[];
   close(): Promise<void>;
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(join(config.dataDir, "pgdata"));
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolMax) : openPGlite(join(config.dataDir, "pgdata"));
 }
 
 /** Everything `serve` needs: database migrated, keys ready, app built (not listening). */
@@ -28,27 +37,63 @@ export async function startRuntime(
   options: { database?: Database; clock?: () => Date; logger?: boolean | object; onWarning?: (msg: string) => void } = {},
 ): Promise<Runtime> {
   const database = options.database ?? (await openDatabase(config));
+  let redis: Redis | null = null;
+  let listener: PgListener | null = null;
+  let keyTimer: NodeJS.Timeout | undefined;
+  let app: FastifyInstance | undefined;
+  const closeAll = async () => {
+    clearInterval(keyTimer);
+    // The app first: it stops accepting and lets in-flight requests finish on the pool and Redis.
+    await app?.close();
+    await listener?.close();
+    if (redis) await closeRedis(redis);
+    await database.close();
+  };
   try {
-    await migrate(database.db);
+    // Instances starting together queue on an advisory lock here: one applies, the rest find the schema current.
+    const migrated = await migrate(database.db);
     const { keys, warning } = resolveMasterKeys(config.secretKeys, config.dataDir);
     if (warning) options.onWarning?.(warning);
     const box = createSecretBox(keys);
     const clock = options.clock ?? (() => new Date());
-    const signer = createTokenSigner({ box, issuer: config.issuer, audience: config.audience });
-    await signer.load(await ensureSigningKeys(database.db, box, clock()));
-    const dummyHash = await hashPassword(randomBytes(16).toString("hex"));
-    const app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger });
-    return {
-      app,
-      database,
+    const signer = createTokenSigner({
       box,
-      async close() {
-        await app.close();
-        await database.close();
-      },
-    };
+      issuer: config.issuer,
+      audience: config.audience,
+      onUnknownKid: () => keyReloader.reloadForUnknownKid(),
+    });
+    const signingKeys = await ensureSigningKeys(database.db, box, clock());
+    await signer.load(signingKeys);
+    const keyReloader = createKeyReloader({ db: database.db, signer, loaded: signingKeys });
+    const dummyHash = await hashPassword(randomBytes(16).toString("hex"));
+    // Scaled out (PostgreSQL): other instances and the CLI write too; hear them through LISTEN.
+    const invalidation = database.kind === "postgres" && database.url ? createInvalidationHub() : undefined;
+    if (config.redisUrl) redis = createRedisClient(config.redisUrl);
+    app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger, invalidation, redis });
+    const log = app.log;
+    if (redis) await connectRedis(redis, log);
+    if (invalidation && database.url) {
+      invalidation.subscribe((event) => {
+        if (event.kind === "keys" || event.kind === "all") {
+          keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
+        }
+      });
+      listener = startPgListener({
+        url: database.url,
+        channel: INVALIDATION_CHANNEL,
+        onNotify: (payload) => invalidation.deliver(payload),
+        onState: (up) => invalidation.setListening(up),
+        log,
+      });
+      keyTimer = setInterval(() => {
+        keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
+      }, KEY_RELOAD_INTERVAL_MS);
+      keyTimer.unref();
+      await listener.whenUp(5_000);
+    }
+    return { app, database, box, migrated, close: closeAll };
   } catch (err) {
-    await database.close().catch(() => {});
+    await closeAll().catch(() => {});
     throw err;
   }
 }

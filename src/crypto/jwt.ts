@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type KeyObject, type CryptoKey } from "jose";
+import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type KeyObject, type CryptoKey } from "jose";
 import type { SecretBox } from "./secretbox.js";
 
 /** Claims of a Gatehouse access token (DESIGN.md, "Tokens and sessions"). */
@@ -42,7 +42,29 @@ export interface TokenSigner {
 /** Verified tokens are remembered so a hot path pays the Ed25519 verify once per token, not per request. */
 const VERIFIED_CACHE_MAX = 10_000;
 
-export function createTokenSigner(opts: { box: SecretBox; issuer: string; audience: string }): TokenSigner {
+export interface TokenSignerOptions {
+  box: SecretBox;
+  issuer: string;
+  audience: string;
+  /**
+   * Asked when a token names a kid this signer does not know: another instance may
+   * have rotated the keys (src/features/keys/service.ts). Answers whether the keys
+   * were reloaded, so the token is looked at once more; the callee rate-limits,
+   * since anyone can send a token with a made-up kid.
+   */
+  onUnknownKid?: (kid: string) => Promise<boolean>;
+}
+
+function kidOf(token: string): string | null {
+  try {
+    const header = decodeProtectedHeader(token);
+    return header.alg === "EdDSA" && typeof header.kid === "string" ? header.kid : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createTokenSigner(opts: TokenSignerOptions): TokenSigner {
   let signingKey: { kid: string; key: Key } | null = null;
   let publicKeys = new Map<string, Key>();
   let published: JWK[] = [];
@@ -76,6 +98,8 @@ export function createTokenSigner(opts: { box: SecretBox; issuer: string; audien
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const cached = verified.get(token);
       if (cached) return cached.exp > nowSeconds ? cached : null;
+      const kid = opts.onUnknownKid ? kidOf(token) : null;
+      if (kid && !publicKeys.has(kid) && !(await opts.onUnknownKid!(kid).catch(() => false))) return null;
       try {
         const { payload } = await jwtVerify(
           token,

@@ -11,6 +11,8 @@ export type DatabaseKind = "pglite" | "postgres";
 export interface Database {
   db: Kysely<DB>;
   kind: DatabaseKind;
+  /** PostgreSQL's connection string: the cache-invalidation listener opens its own connection with it. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: "postgres", close: () => db.destroy() };
+  return { db, kind: "postgres", url, close: () => db.destroy() };
 }
 
 /**

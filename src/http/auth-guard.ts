@@ -40,7 +40,7 @@ export function bearerToken(request: FastifyRequest): string | null {
 export function registerAuthGuard(app: FastifyInstance, deps: { db: Kysely<DB>; sessions: SessionService; clock: () => Date }): void {
   app.decorateRequest("principal", null);
   // onRequest: refuse before the body is even parsed.
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     const mode = request.routeOptions.config?.auth ?? "none";
     if (mode === "none") return;
     const token = bearerToken(request);
@@ -54,7 +54,11 @@ export function registerAuthGuard(app: FastifyInstance, deps: { db: Kysely<DB>; 
       return;
     }
     const principal = await deps.sessions.authenticate(token);
-    if (!principal) throw new AppError("UNAUTHORIZED", "Invalid or expired access token");
+    if (!principal) {
+      // RFC 6750 §3.1: tells a client (the SDK) that refreshing the access token may help, in both dialects.
+      reply.header("www-authenticate", 'Bearer error="invalid_token"');
+      throw new AppError("UNAUTHORIZED", "Invalid or expired access token");
+    }
     if (mode === "admin" && !principal.isOrgAdmin) throw new AppError("FORBIDDEN", "Organization admin role required");
     request.principal = { kind: "user", ...principal };
   });

@@ -1,4 +1,5 @@
 import { Type, type TSchema, type Static } from "@sinclair/typebox";
+import { ERRORS, type ErrorCode } from "./errors.js";
 
 /** `T | null` as an OpenAPI 3.1 type list, which fast-json-stringify serializes directly. */
 export function Nullable<T extends TSchema>(schema: T) {
@@ -11,18 +12,35 @@ export const ErrorBody = Type.Object(
   {
     timestamp: Type.String({ format: "date-time" }),
     status: Type.Integer(),
-    error: Type.String({ description: "Gatehouse error code, e.g. VALIDATION_ERROR" }),
+    // An enum in the document (clients can switch on it); the serializer writes it as any string.
+    error: Type.Unsafe<ErrorCode>({ type: "string", enum: Object.keys(ERRORS), title: "ErrorCode", description: "Gatehouse error code (the catalogue in DESIGN.md)" }),
     message: Type.String(),
     path: Type.String(),
-    validationErrors: Type.Optional(Type.Record(Type.String(), Type.String())),
-    details: Type.Optional(Type.Array(Type.Object({ rule: Type.String(), message: Type.String() }))),
+    validationErrors: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "On VALIDATION_ERROR: field → message" })),
+    details: Type.Optional(Type.Array(Type.Object({ rule: Type.String(), message: Type.String() }), { description: "On PASSWORD_POLICY_VIOLATION: one entry per broken rule" })),
   },
-  { $id: "ErrorBody", description: "EntryGuard-style error body" },
+  {
+    $id: "ErrorBody",
+    description: "EntryGuard-style error body",
+    examples: [
+      { timestamp: "2026-11-23T10:30:00Z", status: 403, error: "FORBIDDEN", message: "Organization admin role required", path: "/api/v1/organization/settings" },
+      {
+        timestamp: "2026-11-23T10:30:00Z", status: 400, error: "VALIDATION_ERROR", message: "passwordMinLength must be between 8 and 128",
+        path: "/api/v1/organization/settings", validationErrors: { passwordMinLength: "must be between 8 and 128" },
+      },
+    ],
+  },
 );
 
-/** Error responses a route may answer, by status, all with the same body. */
+/** The catalogue's codes per HTTP status, for the document's response descriptions. */
+function codesOf(status: number): string {
+  const codes = Object.entries(ERRORS).filter(([, e]) => e.status === status).map(([code]) => code);
+  return codes.length > 0 ? codes.join(" or ") : "error";
+}
+
+/** Error responses a route may answer, by status, all with the same body; the document names the codes. */
 export function errors(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Ref("ErrorBody")])) as Record<number, ReturnType<typeof Type.Ref>>;
+  return Object.fromEntries(statuses.map((s) => [s, Type.Ref("ErrorBody", { description: codesOf(s) })])) as Record<number, ReturnType<typeof Type.Ref>>;
 }
 
 export const EmptyObject = Type.Object({}, { additionalProperties: false });

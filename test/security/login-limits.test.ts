@@ -59,6 +59,36 @@ describeEachDatabase("abuse limits on sign-in", (h) => {
     h.clock.advance(16 * 60_000);
   });
 
+  test("credential stuffing (a different email and password each time, one IP) is slowed; other clients are not", async () => {
+    const org = await registerOrg(h);
+    const stuffer = "203.0.113.7";
+    let limited = 0;
+    let firstLimited = -1;
+    for (let i = 0; i < 60; i++) {
+      const res = await h.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        remoteAddress: stuffer,
+        payload: { organizationSlug: org.slug, email: `leaked${i}@breach.test`, password: `Leaked-${i}-pass` },
+      });
+      assert.ok(res.statusCode === 401 || res.statusCode === 429, String(res.statusCode));
+      if (res.statusCode === 429) {
+        limited++;
+        if (firstLimited < 0) firstLimited = i;
+        assert.ok(Number(res.headers["retry-after"]) > 0);
+      }
+    }
+    assert.ok(limited > 0 && firstLimited <= 51, `the IP is locked after 50 failures (first 429 at ${firstLimited})`);
+    // While the stuffer is locked out, the real user on another address signs in.
+    const real = await h.inject({ method: "POST", url: "/api/v1/auth/login", remoteAddress: "198.51.100.20", payload: { organizationSlug: org.slug, email: org.email, password: org.password } });
+    assert.equal(real.statusCode, 200);
+    // The stuffer is locked even with a correct password, and the lock ends by itself.
+    const fromStuffer = () => h.inject({ method: "POST", url: "/api/v1/auth/login", remoteAddress: stuffer, payload: { organizationSlug: org.slug, email: org.email, password: org.password } });
+    assert.equal((await fromStuffer()).statusCode, 429);
+    h.clock.advance(16 * 60_000);
+    assert.equal((await fromStuffer()).statusCode, 200);
+  });
+
   test("wrong MFA codes across fresh challenges are limited per user", async () => {
     const org = await registerOrg(h);
     await enrolTotp(h, org.accessToken);

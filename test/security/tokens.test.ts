@@ -91,6 +91,54 @@ describeEachDatabase("access token forgery and misuse", (h) => {
     assert.equal((await me(org.refreshToken)).statusCode, 401);
   });
 
+  test("a password-change token is not an access token, nor a token of another step", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const expired = await h.inject({ method: "POST", url: `/api/v1/users/${member.id}/expire-password`, headers: bearer(org.accessToken) });
+    assert.equal(expired.statusCode, 204);
+    const step = (await login(h, org.slug, member.email, member.password)).json();
+    assert.equal(step.passwordExpired, true);
+    const token = step.passwordChangeToken as string;
+    assert.equal((await me(token)).statusCode, 401);
+    assert.equal((await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(token) })).statusCode, 401);
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/organization/settings", headers: bearer(org.accessToken) })).statusCode, 200);
+    const asChallenge = await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: token, code: "123456" } });
+    assert.equal(asChallenge.statusCode, 401, "bound to its purpose");
+    assert.equal((await h.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken: token } })).statusCode, 401);
+    // Still good for what it is for, afterwards: misuse did not burn or unlock anything.
+    const changed = await h.inject({ method: "POST", url: "/api/v1/auth/change-expired-password", payload: { passwordChangeToken: token, newPassword: "Fresh-Harbour-Lamp-42" } });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.ok(changed.json().accessToken);
+  });
+
+  test("an MFA challenge token cannot change an expired password", async () => {
+    const org = await registerOrg(h);
+    await enrolTotp(h, org.accessToken);
+    const challenge = (await login(h, org.slug, org.email, org.password)).json();
+    const res = await h.inject({ method: "POST", url: "/api/v1/auth/change-expired-password", payload: { passwordChangeToken: challenge.mfaChallengeToken, newPassword: "Fresh-Harbour-Lamp-42" } });
+    assert.equal(res.statusCode, 401);
+    assert.equal((await login(h, org.slug, org.email, org.password)).statusCode, 200, "the password did not change");
+  });
+
+  test("a deactivated user's access token is refused at once, and so is a deleted user's", async () => {
+    const org = await registerOrg(h);
+    const a = await createMember(h, org.orgId);
+    const b = await createMember(h, org.orgId);
+    const ta = (await login(h, org.slug, a.email, a.password)).json();
+    const tb = (await login(h, org.slug, b.email, b.password)).json();
+    assert.equal((await me(ta.accessToken)).statusCode, 200, "control: cached as live");
+    assert.equal((await me(tb.accessToken)).statusCode, 200);
+    const off = await h.inject({ method: "PATCH", url: `/api/v1/users/${a.id}`, headers: bearer(org.accessToken), payload: { isActive: false } });
+    assert.equal(off.statusCode, 200);
+    const gone = await h.inject({ method: "DELETE", url: `/api/v1/users/${b.id}`, headers: bearer(org.accessToken) });
+    assert.equal(gone.statusCode, 204);
+    assert.equal((await me(ta.accessToken)).statusCode, 401);
+    assert.equal((await me(tb.accessToken)).statusCode, 401);
+    for (const rt of [ta.refreshToken, tb.refreshToken]) {
+      assert.equal((await h.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken: rt } })).statusCode, 401);
+    }
+  });
+
   test("garbage in the Authorization header is a 401, never a 500", async () => {
     for (const value of ["Bearer", "Bearer ", "Bearer a.b", "Bearer ....", "Bearer " + "x".repeat(5000), "Token abc", "Bearer a b"]) {
       const res = await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: { authorization: value } });

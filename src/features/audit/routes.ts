@@ -10,6 +10,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
   app.get("/audit-logs", {
     config: { auth: "admin" },
     schema: {
+      operationId: "listAuditLogs",
       tags: ["audit"],
       summary: "The organization's audit trail, newest first",
       description:

@@ -34,6 +34,14 @@ export const AuditEntry = Type.Object({
   details: Nullable(Type.Object({}, { additionalProperties: true })),
   organizationName: Nullable(Type.String()),
   createdAt: Type.String({ format: "date-time" }),
+}, {
+  title: "AuditEntry",
+  examples: [{
+    id: "880e8400-e29b-41d4-a716-446655440009", eventType: "ORGANIZATION_SETTINGS_UPDATE", actorEmail: "admin@acme.test", actorType: "USER",
+    resourceType: "ORGANIZATION", resourceId: "660e8400-e29b-41d4-a716-446655440001", resourceName: "Acme Corp", result: "SUCCESS",
+    ipAddress: "203.0.113.7", errorMessage: null, details: { changes: { mfaRequired: { before: false, after: true } } },
+    organizationName: "Acme Corp", createdAt: "2026-02-18T10:30:00.000Z",
+  }],
 });
 
 /** Spring's Page, as EntryGuard answers it. */
@@ -43,4 +51,4 @@ export const AuditPage = Type.Object({
   totalPages: Type.Integer(),
   number: Type.Integer(),
   size: Type.Integer(),
-});
+}, { title: "AuditPage" });

@@ -5,7 +5,7 @@ import type { Queryable } from "../../db/types.js";
 import { hashPassword, needsRehash, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken, randomString } from "../../crypto/tokens.js";
 import { AppError, assertThat } from "../../http/errors.js";
-import { recordAudit } from "../audit/audit.js";
+import { recordAudit, type AuditActor } from "../audit/audit.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import { slugify } from "../organizations/slug.js";
 import { passwordExpiresAt } from "../passwords/expiration.js";
@@ -130,48 +130,70 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
     });
   }
 
+  /**
+   * An organization and its first admin, in one transaction with the USER_REGISTER audit
+   * row; `then` runs inside it too (a sign-up issues its session there). The actor is
+   * the new admin for a sign-up, the operator for the CLI.
+   */
+  async function createOrganizationWithAdmin<T>(
+    input: RegisterInput,
+    operator: AuditActor | null,
+    ctx: ClientContext,
+    then: (tx: Queryable, user: User, org: Organization) => Promise<T>,
+  ): Promise<T> {
+    const name = input.organizationName.trim();
+    const explicitSlug = input.organizationSlug?.toLowerCase();
+    const derived = explicitSlug ?? slugify(name) ?? `org-${randomString(8, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
+    const violations = checkPassword(input.password, policyOf(DEFAULT_ORGANIZATION_POLICY), { email: input.email, organizationSlug: derived });
+    if (violations.length > 0) throw new AppError("PASSWORD_POLICY_VIOLATION", undefined, { details: violations });
+    const passwordHash = await hashPassword(input.password);
+    const now = clock();
+    return db.transaction().execute(async (tx) => {
+      const orgs = createOrganizationRepo(tx);
+      let org = await orgs.insertOrganization({ name, slug: derived, created_at: now, updated_at: now });
+      if (!org && !explicitSlug) {
+        // A derived slug may collide with an unrelated organization; a short suffix keeps it readable.
+        const suffixed = `${derived.slice(0, 58)}-${randomString(4, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
+        org = await orgs.insertOrganization({ name, slug: suffixed, created_at: now, updated_at: now });
+      }
+      if (!org) throw new AppError("CONFLICT", `Organization slug "${derived}" is already taken`);
+      const user = await createUserRepo(tx).insertUser({
+        organization_id: org.id,
+        email: input.email.trim(),
+        name: input.name?.trim() || null,
+        password_hash: passwordHash,
+        password_changed_at: now,
+        is_org_admin: true,
+        created_at: now,
+        updated_at: now,
+      });
+      if (!user) throw new AppError("INTERNAL_ERROR");
+      await recordAudit(tx, {
+        type: "USER_REGISTER",
+        actor: operator ?? { id: user.id, email: user.email, type: "USER" },
+        org,
+        resource: { type: "ORGANIZATION", id: org.id, name: org.name },
+        ip: ctx.ip,
+        details: operator ? { slug: org.slug, admin: user.email } : { slug: org.slug },
+      });
+      return then(tx, user, org);
+    });
+  }
+
   return {
     advance,
 
     async register(input: RegisterInput, ctx: ClientContext): Promise<TokenBundle> {
       assertThat(config.signup === "open", "FORBIDDEN", "Sign-up is closed on this server; ask an administrator for an invitation");
-      const name = input.organizationName.trim();
-      const explicitSlug = input.organizationSlug?.toLowerCase();
-      const derived = explicitSlug ?? slugify(name) ?? `org-${randomString(8, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
-      const violations = checkPassword(input.password, policyOf(DEFAULT_ORGANIZATION_POLICY), { email: input.email, organizationSlug: derived });
-      if (violations.length > 0) throw new AppError("PASSWORD_POLICY_VIOLATION", undefined, { details: violations });
-      const passwordHash = await hashPassword(input.password);
-      const now = clock();
-      return db.transaction().execute(async (tx) => {
-        const orgs = createOrganizationRepo(tx);
-        let org = await orgs.insertOrganization({ name, slug: derived, created_at: now, updated_at: now });
-        if (!org && !explicitSlug) {
-          // A derived slug may collide with an unrelated organization; a short suffix keeps it readable.
-          const suffixed = `${derived.slice(0, 58)}-${randomString(4, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
-          org = await orgs.insertOrganization({ name, slug: suffixed, created_at: now, updated_at: now });
-        }
-        if (!org) throw new AppError("CONFLICT", `Organization slug "${derived}" is already taken`);
-        const user = await createUserRepo(tx).insertUser({
-          organization_id: org.id,
-          email: input.email.trim(),
-          name: input.name?.trim() || null,
-          password_hash: passwordHash,
-          password_changed_at: now,
-          is_org_admin: true,
-          created_at: now,
-          updated_at: now,
-        });
-        if (!user) throw new AppError("INTERNAL_ERROR");
-        await recordAudit(tx, {
-          type: "USER_REGISTER",
-          actor: { id: user.id, email: user.email, type: "USER" },
-          org,
-          resource: { type: "ORGANIZATION", id: org.id, name: org.name },
-          ip: ctx.ip,
-          details: { slug: org.slug },
-        });
-        return sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: false });
-      });
+      return createOrganizationWithAdmin(input, null, ctx, (tx, user, org) => sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: false }));
+    },
+
+    /**
+     * The host CLI's `org create`: the same organization and first admin as a sign-up,
+     * whatever SIGNUP says, audited with the operator as actor and no session opened.
+     */
+    async createOrganization(input: RegisterInput, actor: AuditActor, ctx: ClientContext): Promise<{ organization: Organization; admin: User }> {
+      return createOrganizationWithAdmin(input, actor, ctx, async (_tx, admin, organization) => ({ organization, admin }));
     },
 
     async login(input: { organizationSlug: string; email: string; password: string }, ctx: ClientContext): Promise<LoginResponse> {

@@ -21,6 +21,8 @@ export const enforceRoute: FastifyPluginAsyncTypebox<{ organizations: Organizati
       flashbackFailureMessage: "Failed to update organization MFA enforcement",
     },
     schema: {
+      // Mounted twice, so the document needs one id per mount.
+      operationId: app.prefix === "/api/v1" ? "enforceOrganizationMfa" : "flashbackEnforceOrganizationMfa",
       tags: ["flashback"],
       summary: "Enforce MFA for every member of the caller's organization (admin only)",
       security: [{ bearerAuth: [] }],

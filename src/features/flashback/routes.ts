@@ -48,7 +48,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
 
   app.get("/mfa/status", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to get MFA status" },
-    schema: { tags, summary: "The caller's MFA status and the organization's enforcement", security, response: { 200: StatusResponse, ...flashbackErrors(401, 500) } },
+    schema: { operationId: "flashbackStatus", tags, summary: "The caller's MFA status and the organization's enforcement", security, response: { 200: StatusResponse, ...flashbackErrors(401, 500) } },
   }, async (request) => {
     const me = userOf(request);
     const { enabled, orgRequired } = await mfa.describe(me.orgId, me.userId);
@@ -66,7 +66,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
 
   app.get("/mfa/methods", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to get MFA methods" },
-    schema: { tags, summary: "The MFA methods and which the caller has", security, response: { 200: MethodsResponse, ...flashbackErrors(401, 500) } },
+    schema: { operationId: "flashbackMethods", tags, summary: "The MFA methods and which the caller has", security, response: { 200: MethodsResponse, ...flashbackErrors(401, 500) } },
   }, async (request) => {
     const me = userOf(request);
     const { enabled, configured } = await mfa.describe(me.orgId, me.userId);
@@ -84,6 +84,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/setup", {
     config: { auth: "user-or-setup", dialect: "flashback", flashbackValidationMessage: INVALID_TYPE, flashbackFailureMessage: "Failed to setup MFA" },
     schema: {
+      operationId: "flashbackSetup",
       tags,
       summary: "Start TOTP enrolment: secret, QR code and backup codes (access token or mfaSetupToken)",
       security,
@@ -99,6 +100,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/verify-setup", {
     config: { auth: "user-or-setup", dialect: "flashback", flashbackValidationMessage: "MFA setup verification failed", flashbackFailureMessage: "Failed to verify MFA setup" },
     schema: {
+      operationId: "flashbackVerifySetup",
       tags,
       summary: "Confirm enrolment with a code, which enables MFA (with an mfaSetupToken, also completes the sign-in)",
       security,
@@ -117,6 +119,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/enable", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to enable MFA" },
     schema: {
+      operationId: "flashbackEnable",
       tags,
       summary: "Enable a configured method (idempotent: /mfa/verify-setup already enabled it)",
       security,
@@ -134,6 +137,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/disable", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to disable MFA" },
     schema: {
+      operationId: "flashbackDisable",
       tags,
       summary: "Disable MFA: needs a current code or a sign-in with MFA in the last 5 minutes; refused while enforced",
       security,
@@ -150,6 +154,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/primary", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to set primary MFA" },
     schema: {
+      operationId: "flashbackPrimary",
       tags,
       summary: "Set the primary method (only GOOGLE_AUTH exists, so it must be enabled)",
       security,
@@ -167,6 +172,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
   app.post("/mfa/reset", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to reset MFA" },
     schema: {
+      operationId: "flashbackReset",
       tags,
       summary: "Reset MFA: your own (after a sign-in with MFA in the last 5 minutes) or, for admins, a member's",
       security,

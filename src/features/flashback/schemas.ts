@@ -51,7 +51,7 @@ export const StatusResponse = Type.Object({
     enabledMethods: Type.Array(Type.String()),
     primaryMethod: Nullable(Type.String()),
   }),
-});
+}, { title: "FlashbackStatus" });
 
 export const MethodsResponse = Type.Object({
   success: Type.Boolean(),
@@ -65,7 +65,7 @@ export const MethodsResponse = Type.Object({
       isEnabled: Type.Boolean(),
     }),
   ),
-});
+}, { title: "FlashbackMethods" });
 
 export const SetupResponse = Type.Object({
   success: Type.Boolean(),
@@ -74,11 +74,11 @@ export const SetupResponse = Type.Object({
     qrCode: Type.String({ description: "data:image/png;base64,... of the otpauth URL" }),
     backupCodes: Type.Array(Type.String(), { description: "Recovery codes; usable once MFA is confirmed" }),
   }),
-});
+}, { title: "FlashbackSetup" });
 
 /** With an mfaSetupToken the sign-in continues here: `data` is the login step (tokens, normally). */
 export const VerifySetupResponse = Type.Object({
   success: Type.Boolean(),
   message: Type.String(),
   data: Type.Optional(Type.Ref("LoginResponse")),
-});
+}, { title: "FlashbackVerifySetup" });

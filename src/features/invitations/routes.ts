@@ -8,6 +8,7 @@ import type { InvitationService } from "./service.js";
 export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: InvitationService }> = async (app, { invitations }) => {
   app.post("/auth/set-password", {
     schema: {
+      operationId: "setPassword",
       tags: ["auth"],
       summary: "Accept an invitation: set the first password and continue signing in",
       description:

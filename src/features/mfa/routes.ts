@@ -22,6 +22,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
   app.post("/mfa/setup", {
     config: { auth: "user-or-setup" },
     schema: {
+      operationId: "setupMfa",
       tags: ["mfa"],
       summary: "Start TOTP enrolment (access token or mfaSetupToken)",
       security,
@@ -35,6 +36,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
   app.post("/mfa/setup/confirm", {
     config: { auth: "user-or-setup" },
     schema: {
+      operationId: "confirmMfaSetup",
       tags: ["mfa"],
       summary: "Confirm enrolment with a code; answers the recovery codes once (and tokens with a setup token)",
       security,
@@ -57,6 +59,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
   app.post("/mfa/disable", {
     config: { auth: "user" },
     schema: {
+      operationId: "disableMfa",
       tags: ["mfa"],
       summary: "Turn MFA off with a current code (refused while the organization requires MFA)",
       security,
@@ -71,6 +74,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
   app.post("/mfa/recovery-codes/regenerate", {
     config: { auth: "user" },
     schema: {
+      operationId: "regenerateRecoveryCodes",
       tags: ["mfa"],
       summary: "Replace all recovery codes",
       security,
@@ -80,6 +84,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
 
   app.post("/auth/verify-mfa", {
     schema: {
+      operationId: "verifyMfa",
       tags: ["auth"],
       summary: "Sign-in step 2: a TOTP code or a recovery code against the challenge token",
       body: VerifyMfaBody,
@@ -90,6 +95,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
   app.post("/users/:id/reset-mfa", {
     config: { auth: "admin" },
     schema: {
+      operationId: "resetUserMfa",
       tags: ["users"],
       summary: "Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced",
       security,

@@ -1,10 +1,11 @@
 import { Type } from "@sinclair/typebox";
+import { Nullable } from "../../http/schemas.js";
 
 export const SetupResponse = Type.Object({
   qrCodeBase64: Type.String({ description: "PNG of the otpauth URL, base64" }),
   secret: Type.String({ description: "Base32 TOTP secret, shown this once" }),
   otpauthUrl: Type.String(),
-});
+}, { title: "MfaSetup" });
 
 export const ConfirmBody = Type.Object(
   {
@@ -20,23 +21,29 @@ export const RecoveryCodes = Type.Array(Type.String(), { minItems: 8, maxItems: 
 export const ConfirmResponse = Type.Object({
   recoveryCodes: RecoveryCodes,
   accessToken: Type.Optional(Type.String()),
-  refreshToken: Type.Optional(Type.String()),
+  refreshToken: Type.Optional(Nullable(Type.String())),
   expiresIn: Type.Optional(Type.Integer()),
   tokenType: Type.Optional(Type.String()),
   user: Type.Optional(Type.Ref("AuthUser")),
-});
+}, { title: "MfaSetupConfirmation" });
 
 export const VerifyMfaBody = Type.Object(
   {
     mfaChallengeToken: Type.String({ minLength: 1, maxLength: 512 }),
-    code: Type.String({ minLength: 6, maxLength: 12 }),
+    code: Type.String({ minLength: 6, maxLength: 12, description: "A 6-digit TOTP code or a recovery code" }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ mfaChallengeToken: "mfa_challenge_9Zl2b0F3c2VjcmV0LWNoYWxsZW5nZQ", code: "123456" }] },
 );
 
 export const DisableBody = Type.Object({ code: Type.String({ pattern: "^[0-9]{6}$" }) }, { additionalProperties: false });
 
-export const EnforceBody = Type.Object({ enforced: Type.Boolean() }, { additionalProperties: false });
+export const EnforceBody = Type.Object({ enforced: Type.Boolean() }, { additionalProperties: false, examples: [{ enforced: true }] });
 
-export const FlashbackMessage = Type.Object({ success: Type.Boolean(), message: Type.String() });
-export const FlashbackError = Type.Object({ success: Type.Boolean(), error: Type.String() }, { $id: "FlashbackError" });
+export const FlashbackMessage = Type.Object(
+  { success: Type.Boolean(), message: Type.String() },
+  { title: "FlashbackMessage", examples: [{ success: true, message: "MFA enforcement enabled for organization" }] },
+);
+export const FlashbackError = Type.Object(
+  { success: Type.Boolean(), error: Type.String() },
+  { $id: "FlashbackError", description: "Flashback's error envelope", examples: [{ success: false, error: "Invalid MFA type specified" }] },
+);

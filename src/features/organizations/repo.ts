@@ -22,6 +22,15 @@ export function createOrganizationRepo(db: Queryable) {
         .returningAll()
         .executeTakeFirst();
     },
+    /** Every organization with its member count, by slug (the host CLI's `org list`). */
+    listOrganizationsWithMemberCounts(): Promise<(Organization & { member_count: number })[]> {
+      return db
+        .selectFrom("organizations as o")
+        .selectAll("o")
+        .select((eb) => eb.selectFrom("users as u").whereRef("u.organization_id", "=", "o.id").select(eb.fn.countAll<number>().as("n")).as("member_count"))
+        .orderBy("o.slug")
+        .execute() as Promise<(Organization & { member_count: number })[]>;
+    },
     updateOrganizationById(id: string, values: OrganizationUpdate): Promise<Organization | undefined> {
       return db.updateTable("organizations").set(values).where("id", "=", id).returningAll().executeTakeFirst();
     },

@@ -10,6 +10,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
   app.get("/organization/settings", {
     config: { auth: "admin" },
     schema: {
+      operationId: "getOrganizationSettings",
       tags: ["organization"],
       summary: "The organization's MFA and password policy",
       security: [{ bearerAuth: [] }],
@@ -20,6 +21,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
   app.patch("/organization/settings", {
     config: { auth: "admin" },
     schema: {
+      operationId: "updateOrganizationSettings",
       tags: ["organization"],
       summary: "Change any subset of the seven settings; answers the full object",
       security: [{ bearerAuth: [] }],

@@ -14,7 +14,15 @@ export const OrganizationSettings = Type.Object(
     passwordRequireSpecialChar: Type.Boolean(),
     passwordExpirationDays: Nullable(Type.Integer()),
   },
-  { $id: "OrganizationSettings" },
+  {
+    $id: "OrganizationSettings",
+    // EntryGuard's seed page, plus our id, name and tier.
+    examples: [{
+      id: "660e8400-e29b-41d4-a716-446655440001", name: "Acme Corp", subscriptionTier: "FREE", mfaRequired: true, passwordMinLength: 12,
+      passwordRequireUppercase: true, passwordRequireLowercase: true, passwordRequireDigit: true, passwordRequireSpecialChar: true,
+      passwordExpirationDays: 90,
+    }],
+  },
 );
 
 /** EntryGuard's ranges; partial, strict, and never empty. */
@@ -28,5 +36,13 @@ export const SettingsPatchBody = Type.Object(
     passwordRequireSpecialChar: Type.Optional(Type.Boolean()),
     passwordExpirationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 365 }))),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: "SettingsPatch",
+    examples: [
+      { mfaRequired: true },
+      { mfaRequired: true, passwordMinLength: 12, passwordRequireUppercase: true, passwordRequireLowercase: true, passwordRequireDigit: true, passwordRequireSpecialChar: true, passwordExpirationDays: 90 },
+    ],
+  },
 );

@@ -9,22 +9,24 @@ import { diffSettings, toSettings, type OrganizationSettings, type SettingsPatch
 export interface OrganizationDeps {
   db: Kysely<DB>;
   clock: () => Date;
-  /** How long a cached organization is trusted when other processes may write (see session-cache.ts). */
-  maxAgeMs?: number;
+  /** How long a cached organization is trusted when other processes may write (see session-cache.ts); read per lookup. */
+  maxAgeMs?: number | (() => number);
 }
 
 /**
  * Organization reads are served from memory. Every write in this process goes
  * through `forget` after commit, and a read that started before a write never
  * stores its result (generation check), so reads are exact, not eventually so.
+ * Writes by other instances arrive as NOTIFY and call `forget` the same way.
  */
 export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: OrganizationDeps) {
   const cache = new Map<string, { org: Organization; at: number }>();
+  const maxAge = typeof maxAgeMs === "function" ? maxAgeMs : () => maxAgeMs;
   let generation = 0;
 
   async function getOrganization(orgId: string): Promise<Organization> {
     const cached = cache.get(orgId);
-    if (cached && performance.now() - cached.at <= maxAgeMs) return cached.org;
+    if (cached && performance.now() - cached.at <= maxAge()) return cached.org;
     const gen = generation;
     const org = await createOrganizationRepo(db).findOrganizationById(orgId);
     if (!org) throw new AppError("NOT_FOUND", "Organization not found");
@@ -37,9 +39,15 @@ export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: Or
     cache.delete(orgId);
   }
 
+  function forgetAll() {
+    generation++;
+    cache.clear();
+  }
+
   return {
     getOrganization,
     forget,
+    forgetAll,
 
     async getSettings(orgId: string): Promise<OrganizationSettings> {
       return toSettings(await getOrganization(orgId));

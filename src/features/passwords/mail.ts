@@ -1,8 +1,13 @@
 import type { Mail } from "../../mail/mailer.js";
 
-/** The reset mail: the link (the token is its only secret), why it came, and what to do if unasked. */
+/** The console's reset page with the token (its only secret). */
+export function resetLink(publicUrl: string, token: string): string {
+  return `${publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
+}
+
+/** The reset mail: the link, why it came, and what to do if unasked. */
 export function resetMail(publicUrl: string, to: string, orgName: string, token: string, byAdmin: boolean): Mail {
-  const link = `${publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
+  const link = resetLink(publicUrl, token);
   const why = byAdmin
     ? `An administrator of ${orgName} asked Gatehouse to send you this link so you can choose a new password.`
     : `Someone, hopefully you, asked to reset the password of your ${orgName} account (${to}).`;

@@ -18,6 +18,7 @@ import type { PasswordService } from "./service.js";
 export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordService }> = async (app, { passwords }) => {
   app.get("/organizations/:slug/password-policy", {
     schema: {
+      operationId: "getPasswordPolicy",
       tags: ["passwords"],
       summary: "The organization's password policy, for sign-up and reset forms (public)",
       params: SlugParams,
@@ -28,6 +29,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
   app.post("/auth/change-password", {
     config: { auth: "user" },
     schema: {
+      operationId: "changePassword",
       tags: ["passwords"],
       summary: "Change the signed-in user's password; their other sessions end",
       security: [{ bearerAuth: [] }],
@@ -41,6 +43,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
 
   app.post("/auth/change-expired-password", {
     schema: {
+      operationId: "changeExpiredPassword",
       tags: ["passwords"],
       summary: "Replace an expired password with the passwordChangeToken of a sign-in; answers the next sign-in step",
       body: ChangeExpiredPasswordBody,
@@ -50,6 +53,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
 
   app.post("/auth/forgot-password", {
     schema: {
+      operationId: "forgotPassword",
       tags: ["passwords"],
       summary: "Mail a password reset link; answers 204 whether or not the account exists",
       body: ForgotPasswordBody,
@@ -62,6 +66,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
 
   app.post("/auth/reset-password", {
     schema: {
+      operationId: "resetPassword",
       tags: ["passwords"],
       summary: "Set a new password with a mailed reset token; answers the sign-in state machine (MFA still applies)",
       body: ResetPasswordBody,
@@ -72,6 +77,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
   app.post("/users/:id/expire-password", {
     config: { auth: "admin" },
     schema: {
+      operationId: "expireUserPassword",
       tags: ["passwords"],
       summary: "Force the user to change their password at the next sign-in",
       security: [{ bearerAuth: [] }],
@@ -87,6 +93,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
   app.post("/users/:id/reset-password", {
     config: { auth: "admin" },
     schema: {
+      operationId: "resetUserPassword",
       tags: ["passwords"],
       summary: "Mail the user a password reset link",
       security: [{ bearerAuth: [] }],

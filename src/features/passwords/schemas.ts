@@ -38,4 +38,4 @@ export const PasswordPolicyResponse = Type.Object({
   requireDigit: Type.Boolean(),
   requireSpecialChar: Type.Boolean(),
   expirationDays: Nullable(Type.Integer()),
-});
+}, { title: "PasswordPolicy" });

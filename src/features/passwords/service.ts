@@ -14,7 +14,7 @@ import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { checkPassword, PASSWORD_MAX_LENGTH, policyOf, RULE_MESSAGES } from "./policy.js";
-import { resetMail } from "./mail.js";
+import { resetLink, resetMail } from "./mail.js";
 import { createPasswordRepo } from "./repo.js";
 
 /** OWASP Forgot Password Cheat Sheet: short-lived, single-use; EntryGuard documents about an hour. */
@@ -112,6 +112,30 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
         .then(() => mailer.send(mail))
         .catch((err: unknown) => log?.error({ err, to: mail.to }, "could not send mail"));
     });
+  }
+
+  /** A reset token for an active member with a password, stored and audited; the caller delivers it. */
+  async function issueResetToken(orgId: string, userId: string, actor: AuditActor, ctx: ClientContext, stage: "LINK_SENT" | "LINK_ISSUED") {
+    const found = await loadUser(orgId, userId);
+    if (!found) throw new AppError("NOT_FOUND", `User not found with id: ${userId}`);
+    const { user, org } = found;
+    if (!user.is_active) throw new AppError("BAD_REQUEST", "User is deactivated");
+    if (!user.password_hash) throw new AppError("BAD_REQUEST", "User has not accepted the invitation yet");
+    const now = clock();
+    const token = newOpaqueToken(RESET_PREFIX);
+    const expiresAt = new Date(now.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000);
+    await db.transaction().execute(async (tx) => {
+      await createPasswordRepo(tx).insertPasswordReset({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt, created_at: now });
+      await recordAudit(tx, {
+        type: "PASSWORD_RESET",
+        actor,
+        org,
+        resource: { type: "USER", id: user.id, name: user.email },
+        ip: ctx.ip,
+        details: { stage },
+      });
+    });
+    return { user, org, token, expiresAt };
   }
 
   const userActor = (user: { id: string; email: string }): AuditActor => ({ id: user.id, email: user.email, type: "USER" });
@@ -232,30 +256,17 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
 
     /** An admin mails a member (or themself) the same reset link. */
     async sendResetLink(caller: Caller, userId: string, ctx: ClientContext): Promise<void> {
-      const found = await loadUser(caller.orgId, userId);
-      if (!found) throw new AppError("NOT_FOUND", `User not found with id: ${userId}`);
-      const { user, org } = found;
-      if (!user.is_active) throw new AppError("BAD_REQUEST", "User is deactivated");
-      if (!user.password_hash) throw new AppError("BAD_REQUEST", "User has not accepted the invitation yet");
-      const now = clock();
-      const token = newOpaqueToken(RESET_PREFIX);
-      await db.transaction().execute(async (tx) => {
-        await createPasswordRepo(tx).insertPasswordReset({
-          token_hash: hashToken(token),
-          user_id: user.id,
-          expires_at: new Date(now.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000),
-          created_at: now,
-        });
-        await recordAudit(tx, {
-          type: "PASSWORD_RESET",
-          actor: callerActor(caller),
-          org,
-          resource: { type: "USER", id: user.id, name: user.email },
-          ip: ctx.ip,
-          details: { stage: "LINK_SENT" },
-        });
-      });
+      const { user, org, token } = await issueResetToken(caller.orgId, userId, callerActor(caller), ctx, "LINK_SENT");
       deliver(resetMail(config.publicUrl, user.email, org.name, token, true));
+    },
+
+    /**
+     * The host CLI's `admin reset-password`: the same one-hour, single-use link, handed to
+     * the operator instead of mailed (for a user whose mail does not arrive).
+     */
+    async createResetLink(orgId: string, userId: string, actor: AuditActor, ctx: ClientContext): Promise<{ link: string; expiresAt: Date }> {
+      const { token, expiresAt } = await issueResetToken(orgId, userId, actor, ctx, "LINK_ISSUED");
+      return { link: resetLink(config.publicUrl, token), expiresAt };
     },
 
     /**

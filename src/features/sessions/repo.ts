@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Queryable } from "../../db/types.js";
 import type { Session } from "../../db/schema.js";
 
@@ -12,7 +13,12 @@ export interface SessionPrincipalRow {
 
 export function createSessionRepo(db: Queryable) {
   return {
-    insertSession(values: {
+    /**
+     * A sign-in in one statement (data-modifying CTEs run exactly once, atomically):
+     * the session, its first refresh token, and the user's last_login_at. One round
+     * trip instead of three on the login hot path (bench/README.md, "Login").
+     */
+    async openSession(values: {
       user_id: string;
       organization_id: string;
       ip_address: string | null;
@@ -20,12 +26,20 @@ export function createSessionRepo(db: Queryable) {
       mfa_verified_at: Date | null;
       expires_at: Date;
       created_at: Date;
-    }): Promise<Session> {
-      return db
-        .insertInto("sessions")
-        .values({ ...values, last_used_at: values.created_at })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+    }, refreshTokenHash: string): Promise<{ id: string }> {
+      const v = values;
+      const { rows } = await sql<{ id: string }>`
+        WITH s AS (
+          INSERT INTO sessions (user_id, organization_id, ip_address, user_agent, mfa_verified_at, expires_at, created_at, last_used_at)
+          VALUES (${v.user_id}, ${v.organization_id}, ${v.ip_address}, ${v.user_agent}, ${v.mfa_verified_at}, ${v.expires_at}, ${v.created_at}, ${v.created_at})
+          RETURNING id
+        ), r AS (
+          INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ${refreshTokenHash}, id, ${v.created_at} FROM s
+        ), u AS (
+          UPDATE users SET last_login_at = ${v.created_at} WHERE id = ${v.user_id}
+        )
+        SELECT id FROM s`.execute(db);
+      return rows[0]!;
     },
     async insertRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
       await db.insertInto("refresh_tokens").values({ token_hash: tokenHash, session_id: sessionId, created_at: now }).execute();

@@ -11,6 +11,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessionControl: SessionC
   app.get("/auth/sessions", {
     config: { auth: "user" },
     schema: {
+      operationId: "listSessions",
       tags: ["auth"],
       summary: "The caller's live sign-in sessions, most recently used first",
       security: [{ bearerAuth: [] }],
@@ -21,6 +22,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessionControl: SessionC
   app.delete("/auth/sessions/:id", {
     config: { auth: "user" },
     schema: {
+      operationId: "revokeSession",
       tags: ["auth"],
       summary: "End one of the caller's sessions (its tokens stop working at once)",
       security: [{ bearerAuth: [] }],

@@ -9,4 +9,4 @@ export const OwnSession = Type.Object({
   ipAddress: Nullable(Type.String()),
   userAgent: Nullable(Type.String()),
   current: Type.Boolean({ description: "The session of the access token making this request" }),
-});
+}, { title: "OwnSession" });

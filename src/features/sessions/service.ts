@@ -35,7 +35,8 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
     async issueTokens(tx: Queryable, user: User, org: Organization, ctx: ClientContext & { mfaVerified: boolean }): Promise<TokenBundle> {
       const now = clock();
       const repo = createSessionRepo(tx);
-      const session = await repo.insertSession({
+      const refreshToken = newOpaqueToken(REFRESH_PREFIX);
+      const session = await repo.openSession({
         user_id: user.id,
         organization_id: org.id,
         ip_address: ctx.ip,
@@ -43,10 +44,7 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
         mfa_verified_at: ctx.mfaVerified ? now : null,
         expires_at: new Date(now.getTime() + config.refreshTokenTtl * 1000),
         created_at: now,
-      });
-      const refreshToken = newOpaqueToken(REFRESH_PREFIX);
-      await repo.insertRefreshToken(session.id, hashToken(refreshToken), now);
-      await tx.updateTable("users").set({ last_login_at: now }).where("id", "=", user.id).execute();
+      }, hashToken(refreshToken));
       return {
         accessToken: await signAccess(user, session.id, now),
         refreshToken,

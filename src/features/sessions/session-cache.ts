@@ -9,10 +9,11 @@ import type { SessionPrincipalRow } from "./repo.js";
  * closes the race where a lookup reads the database before a revocation commits
  * and stores its stale answer after the invalidation ran.
  *
- * Other writers (another instance, the host CLI) cannot reach this memory, so on
- * a shared PostgreSQL an entry is trusted for at most `maxAgeMs` (1 s): that is
- * the documented bound on how long a revocation elsewhere takes to bite here.
- * Embedded PGlite has a single writer, so its entries never age out.
+ * Other writers (another instance, the host CLI) cannot reach this memory: on a
+ * shared PostgreSQL their revocations arrive by NOTIFY (src/cluster/invalidation.ts)
+ * and call the same `invalidate*`. `maxAgeMs` is the backstop, read on every
+ * lookup: 30 s while the listener is up, 1 s while it is down. Embedded PGlite
+ * has a single writer, so its entries never age out.
  */
 export interface SessionCache {
   get(sessionId: string): SessionPrincipalRow | undefined;
@@ -26,15 +27,16 @@ export interface SessionCache {
 
 const MAX_ENTRIES = 100_000;
 
-export function createSessionCache(options: { maxAgeMs?: number } = {}): SessionCache {
-  const maxAge = options.maxAgeMs ?? Infinity;
+export function createSessionCache(options: { maxAgeMs?: number | (() => number) } = {}): SessionCache {
+  const option = options.maxAgeMs ?? Infinity;
+  const maxAge = typeof option === "function" ? option : () => option;
   const entries = new Map<string, { row: SessionPrincipalRow; at: number }>();
   let gen = 0;
   return {
     get(id) {
       const entry = entries.get(id);
       if (!entry) return undefined;
-      if (performance.now() - entry.at > maxAge) {
+      if (performance.now() - entry.at > maxAge()) {
         entries.delete(id);
         return undefined;
       }

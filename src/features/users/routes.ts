@@ -34,6 +34,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.get("/users", {
     config: { auth: "admin" },
     schema: {
+      operationId: "listUsers",
       tags: ["users"],
       summary: "Members of the organization, oldest first",
       description:
@@ -58,12 +59,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
 
   app.get("/users/:id", {
     config: { auth: "admin" },
-    schema: { tags: ["users"], summary: "One member", security, params: IdParams, response: { 200: UserResponse, ...errors(400, 401, 403, 404) } },
+    schema: { operationId: "getUser", tags: ["users"], summary: "One member", security, params: IdParams, response: { 200: UserResponse, ...errors(400, 401, 403, 404) } },
   }, async (request) => users.get(userOf(request).orgId, request.params.id));
 
   app.post("/users", {
     config: { auth: "admin" },
     schema: {
+      operationId: "inviteUser",
       tags: ["users"],
       summary: "Invite a member: created without a password, mailed a single-use link valid 7 days",
       security,
@@ -79,6 +81,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.patch("/users/:id", {
     config: { auth: "admin" },
     schema: {
+      operationId: "updateUser",
       tags: ["users"],
       summary: "Rename, promote or demote, activate or deactivate a member",
       description: "Deactivation ends the member's sessions at once. The last active admin can be neither demoted nor deactivated (409).",
@@ -95,6 +98,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.delete("/users/:id", {
     config: { auth: "admin" },
     schema: {
+      operationId: "deleteUser",
       tags: ["users"],
       summary: "Delete a member for good (the last active admin cannot be deleted: 409)",
       security,
@@ -110,6 +114,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.post("/users/:id/resend-invitation", {
     config: { auth: "admin" },
     schema: {
+      operationId: "resendInvitation",
       tags: ["users"],
       summary: "Mail a new invitation link; older links stop working (409 once the member has a password)",
       security,
@@ -125,6 +130,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.post("/users/:id/revoke-sessions", {
     config: { auth: "admin" },
     schema: {
+      operationId: "revokeUserSessions",
       tags: ["users"],
       summary: "End every session of a member; their tokens stop working at once",
       security,

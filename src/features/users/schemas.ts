@@ -21,6 +21,13 @@ export const UserResponse = Type.Object({
   roleNames: Type.Array(Type.String()),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
+}, {
+  title: "UserResponse",
+  examples: [{
+    id: "770e8400-e29b-41d4-a716-446655440004", email: "bob@acme.test", name: "Robert Developer", isOrgAdmin: false, platformRole: "CUSTOMER",
+    isActive: true, mfaEnabled: false, lastLoginAt: "2026-02-17T14:20:00.000Z", roleNames: [],
+    createdAt: "2026-01-20T11:30:00.000Z", updatedAt: "2026-02-18T10:30:00.000Z",
+  }],
 });
 
 export const MAX_PAGE_LIMIT = 1000;
@@ -41,7 +48,7 @@ export const CreateUserBody = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     isOrgAdmin: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: "bob@acme.test", name: "Bob" }] },
 );
 
 export const PatchUserBody = Type.Object(
@@ -50,7 +57,7 @@ export const PatchUserBody = Type.Object(
     isOrgAdmin: Type.Optional(Type.Boolean()),
     isActive: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ isActive: false }] },
 );
 
 export const SetPasswordBody = Type.Object(

@@ -1,0 +1,90 @@
+import autocannon from "autocannon";
+
+export interface LoadResult {
+  /** Successful (2xx) answers per second over the whole phase. */
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  /** Called per request: a fresh body (e.g. the next user's credentials). */
+  body?: () => string;
+  /** Called per request: extra headers (e.g. the next session's bearer token). */
+  headersFor?: () => Record<string, string>;
+  connections: number;
+  seconds: number;
+}
+
+/** One autocannon phase over loopback; any non-2xx answer counts as failed. */
+export async function load(opts: LoadOptions): Promise<LoadResult> {
+  const headers = { ...(opts.body ? { "content-type": "application/json" } : {}), ...opts.headers };
+  const started = performance.now();
+  const result = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: opts.method ?? "GET",
+        headers,
+        ...(opts.body || opts.headersFor
+          ? {
+            setupRequest: (req: autocannon.Request) => ({
+              ...req,
+              ...(opts.body ? { body: opts.body() } : {}),
+              ...(opts.headersFor ? { headers: { ...req.headers, ...opts.headersFor() } } : {}),
+            }),
+          }
+          : {}),
+      },
+    ],
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const ok = result["2xx"];
+  return {
+    rps: ok / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    failed: result.non2xx + result.errors + result.timeouts,
+    seconds,
+  };
+}
+
+/** Percentile of sorted millisecond samples. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * A multi-request journey (login, then verify-mfa) run by `connections` workers
+ * in a closed loop for `seconds`; latency is the whole journey's.
+ */
+export async function journeys(opts: { connections: number; seconds: number; run: () => Promise<boolean> }): Promise<LoadResult> {
+  const deadline = performance.now() + opts.seconds * 1000;
+  const samples: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: opts.connections }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        const ok = await opts.run().catch(() => false);
+        if (ok) samples.push(performance.now() - t);
+        else failed++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  samples.sort((a, b) => a - b);
+  return { rps: samples.length / seconds, p50: percentile(samples, 50), p99: percentile(samples, 99), ok: samples.length, failed, seconds };
+}

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=pglite,postgres,journey,peer,scale]`
+ *
+ * Starts the real server (`gatehouse serve`) as a child process on embedded
+ * PGlite and on PostgreSQL, drives it over loopback with autocannon, and prints
+ * each figure against its floor (see bench/README.md). Every load phase is
+ * bounded in time; the whole run stops by itself.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { totpCode } from "../src/crypto/totp.js";
+import { accessToken, BENCH_PASSWORD, createPgDatabase, createTarget, type Backend, type Shape, type Target } from "./lib/fixture.js";
+import { journeys, load, type LoadResult } from "./lib/load.js";
+import { freePort, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
+import { machine, markdown, printTable, type Row } from "./lib/report.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = new Set((args.find((a) => a.startsWith("--only="))?.slice(7) ?? "pglite,postgres,peer,scale").split(","));
+const PHASE_S = quick ? 3 : 8;
+/**
+ * A measure and its floor run in alternating slices (floor, measure, floor, measure…)
+ * so that load from other processes on the machine falls on both alike.
+ */
+const ROUNDS = quick ? 1 : 2;
+/** Sign-ins are argon2-bound: a few in flight per core keeps libuv's 4 threads busy. */
+const LOGIN_CONN = 8;
+/** DESIGN.md's read target is stated at 32 connections. */
+const READ_CONN = 32;
+const TOKENS = 20;
+
+/** bin/gatehouse.js runs lib/ when it is newer than src/ (`npm run bench` builds it first). */
+const SERVER_MODE = compiledIsFresh() ? "compiled" : "tsx";
+
+function compiledIsFresh(): boolean {
+  const main = join(ROOT, "lib", "main.js");
+  if (!existsSync(main)) return false;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : e.name.endsWith(".test.ts") ? 0 : statSync(join(dir, e.name)).mtimeMs), statSync(dir).mtimeMs);
+  return statSync(main).mtimeMs >= newest(join(ROOT, "src"));
+}
+
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+/** Phases measured in slices add up: rates from totals, p50 weighted by count, p99 the worst slice's. */
+function combine(parts: LoadResult[]): LoadResult {
+  const ok = parts.reduce((a, p) => a + p.ok, 0);
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  return {
+    rps: ok / seconds,
+    p50: parts.reduce((a, p) => a + p.p50 * p.ok, 0) / Math.max(1, ok),
+    p99: Math.max(...parts.map((p) => p.p99)),
+    ok,
+    failed: parts.reduce((a, p) => a + p.failed, 0),
+    seconds,
+  };
+}
+
+/** RSS once in-flight requests (autocannon stops mid-request) have finished. */
+async function settledRss(server: Child): Promise<number | null> {
+  await new Promise((r) => setTimeout(r, 1500));
+  return rssMiB(server.pid);
+}
+
+function loginBody(shape: Shape): () => string {
+  return () => {
+    const org = 1 + Math.floor(Math.random() * shape.orgs);
+    const user = 1 + Math.floor(Math.random() * shape.usersPerOrg);
+    return JSON.stringify({ organizationSlug: `bench-${org}`, email: `user${user}@bench.test`, password: BENCH_PASSWORD });
+  };
+}
+
+/** Admin tokens of up to TOKENS organizations, used in turn (reads spread over several sessions and orgs). */
+async function adminTokens(server: Child, shape: Shape): Promise<string[]> {
+  const n = Math.min(TOKENS, shape.orgs);
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const org = 1 + Math.floor((i * shape.orgs) / n);
+    tokens.push(await accessToken(server.url, `bench-${org}`, "user1@bench.test"));
+  }
+  return tokens;
+}
+
+async function settingsLoad(server: Child, tokens: string[], seconds = PHASE_S): Promise<LoadResult> {
+  let i = 0;
+  return load({
+    url: `${server.url}/api/v1/organization/settings`,
+    connections: READ_CONN,
+    seconds,
+    headersFor: () => ({ authorization: `Bearer ${tokens[i++ % tokens.length]}` }),
+  });
+}
+
+async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; settings: LoadResult }> {
+  const shape: Shape = { orgs: 100, usersPerOrg: 100, mfaUsers: quick ? 400 : 1500 };
+  log(`${backend}: seeding ${shape.orgs * shape.usersPerOrg} users (server runs ${SERVER_MODE === "compiled" ? "lib/, compiled" : "src/ through tsx"})`);
+  const target = await createTarget(backend, shape);
+  const server = await target.start();
+  const section = `${backend}`;
+  try {
+    await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: 2, seconds: 1 }); // warm-up
+
+    log(`${backend}: argon2id floor and login, ${ROUNDS} round(s)`);
+    const floors: number[] = [];
+    const logins: LoadResult[] = [];
+    let cpuLogin = { main: 0, others: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      const f = await runJsonChild<{ verifiesPerSecond: number }>(tsxArgs("bench/argon2-floor.ts", String(LOGIN_CONN), String(PHASE_S / ROUNDS)));
+      floors.push(f.verifiesPerSecond);
+      const before = threadCpuMs(server.pid);
+      logins.push(await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S / ROUNDS }));
+      const after = threadCpuMs(server.pid);
+      cpuLogin = { main: cpuLogin.main + after.main - before.main, others: cpuLogin.others + after.others - before.others };
+    }
+    const floor = { verifiesPerSecond: floors.reduce((a, b) => a + b, 0) / floors.length, rounds: floors };
+    const login = combine(logins);
+    const loginRatio = login.rps / floor.verifiesPerSecond;
+    const perLogin = { mainMs: cpuLogin.main / login.ok, poolMs: cpuLogin.others / login.ok };
+    rows.push({
+      section, name: `login (${LOGIN_CONN} conn)`, result: login,
+      floor: `argon2id ${floor.verifiesPerSecond.toFixed(1)}/s`, ratio: loginRatio, target: ">= 0.9", pass: loginRatio >= 0.9,
+      note: `server CPU per login: main thread ${perLogin.mainMs.toFixed(1)} ms, libuv pool (argon2id) ${perLogin.poolMs.toFixed(1)} ms`,
+    });
+
+    log(`${backend}: hello-world floor and authenticated settings read`);
+    const tokens = await adminTokens(server, shape);
+    const hello = await startChild(tsxArgs("bench/hello.ts"), {}, { port: await freePort() });
+    const hellos: LoadResult[] = [];
+    const reads: LoadResult[] = [];
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        hellos.push(await load({ url: `${hello.url}/hello`, connections: READ_CONN, seconds: PHASE_S / ROUNDS }));
+        reads.push(await settingsLoad(server, tokens, PHASE_S / ROUNDS));
+      }
+    } finally {
+      await hello.stop();
+    }
+    const helloRes = combine(hellos);
+    const settings = combine(reads);
+    const readRatio = settings.rps / helloRes.rps;
+    rows.push({ section, name: "bare Fastify hello-world", result: helloRes });
+    rows.push({
+      section, name: `GET /organization/settings (${READ_CONN} conn)`, result: settings,
+      floor: `hello ${helloRes.rps.toFixed(0)}/s`, ratio: readRatio, target: ">= 0.5", pass: readRatio >= 0.5,
+    });
+    rows.push({ section, name: "settings p99 at 32 conn", ratio: settings.p99, target: "<= 20 ms", pass: settings.p99 <= 20, note: "ratio column holds the p99 in ms" });
+
+    log(`${backend}: login + verify-mfa journeys`);
+    const journey = await mfaJourneys(server, target);
+    rows.push({ section, name: `login + verify-mfa journey (${LOGIN_CONN} conn)`, result: journey, floor: "argon2id (one verify per journey)", ratio: journey.rps / floor.verifiesPerSecond });
+
+    const rss = await settledRss(server);
+    const limit = backend === "postgres" ? 150 : 250;
+    rows.push({ section, name: "server RSS after load", rssMiB: rss, target: `<= ${limit} MiB`, pass: rss !== null && rss <= limit });
+    raw[backend] = { shape, floor, login, hello: helloRes, settings, journey, rssMiB: rss };
+    await server.stop();
+    // The same loads (settings, then login) on fresh starts: how the figure depends on how the server runs.
+    if (SERVER_MODE === "compiled") {
+      const fromSource = await variantRss(target, shape, tokens.length, { GATEHOUSE_FROM_SOURCE: "1" });
+      rows.push({ section, name: "server RSS, run from source through tsx", rssMiB: fromSource, note: "what `npm start` runs without `npm run build:server`" });
+    }
+    const tuned = await variantRss(target, shape, tokens.length, MALLOC_TUNING);
+    rows.push({ section, name: `server RSS, ${Object.entries(MALLOC_TUNING).map(([k, v]) => `${k}=${v}`).join(" ")}`, rssMiB: tuned, target: `<= ${limit} MiB`, pass: tuned !== null && tuned <= limit });
+    return { login, settings };
+  } finally {
+    await server.stop();
+    await target.dispose();
+  }
+}
+
+/** glibc keeps freed argon2id buffers (19 MiB each) and HTTP buffers in its arenas; these make it hand them back. */
+const MALLOC_TUNING = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
+
+async function variantRss(target: Target, shape: Shape, tokenCount: number, env: Record<string, string>): Promise<number | null> {
+  const server = await target.start(env);
+  try {
+    const tokens = (await adminTokens(server, shape)).slice(0, tokenCount);
+    await settingsLoad(server, tokens, PHASE_S / 2);
+    await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S / 2 });
+    return await settledRss(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Each journey signs in a different MFA user, so TOTP replay protection (one code per step per user) never refuses it. */
+async function mfaJourneys(server: Child, target: Target): Promise<LoadResult> {
+  let next = 1;
+  let step = -1;
+  let code = "";
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return journeys({
+    connections: LOGIN_CONN,
+    seconds: PHASE_S,
+    async run() {
+      const n = next++;
+      if (n > target.shape.mfaUsers) throw new Error("out of MFA users");
+      const first = await post("/api/v1/auth/login", { organizationSlug: "bench-mfa", email: `mfa${n}@bench.test`, password: BENCH_PASSWORD });
+      if (first.status !== 200 || !first.body.mfaChallengeToken) return false;
+      const now = Date.now();
+      if (Math.floor(now / 30_000) !== step) {
+        step = Math.floor(now / 30_000);
+        code = totpCode(target.totpSecret, new Date(now));
+      }
+      const second = await post("/api/v1/auth/verify-mfa", { mfaChallengeToken: first.body.mfaChallengeToken, code });
+      return second.status === 200 && typeof second.body.accessToken === "string";
+    },
+  });
+}
+
+async function scaleSection(backend: Backend, baseline: { login: LoadResult; settings: LoadResult }): Promise<void> {
+  const shape: Shape = backend === "postgres"
+    ? (quick ? { orgs: 1000, usersPerOrg: 100, mfaUsers: 0 } : { orgs: 10_000, usersPerOrg: 100, mfaUsers: 0 })
+    : (quick ? { orgs: 200, usersPerOrg: 100, mfaUsers: 0 } : { orgs: 1000, usersPerOrg: 100, mfaUsers: 0 });
+  const users = shape.orgs * shape.usersPerOrg;
+  log(`${backend}: seeding ${users} users in ${shape.orgs} organizations`);
+  const t0 = performance.now();
+  const target = await createTarget(backend, shape);
+  const seedSeconds = (performance.now() - t0) / 1000;
+  const server = await target.start();
+  const section = `${backend} scale`;
+  try {
+    await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: 2, seconds: 1 });
+    const login = await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S });
+    const settings = await settingsLoad(server, await adminTokens(server, shape));
+    const lr = login.p50 / baseline.login.p50;
+    const sr = settings.p50 / baseline.settings.p50;
+    const label = `${users.toLocaleString("en")} users / ${shape.orgs.toLocaleString("en")} orgs vs 10,000`;
+    rows.push({ section, name: `login p50, ${label}`, result: login, floor: `p50 ${baseline.login.p50.toFixed(1)} ms`, ratio: lr, target: "<= 1.2", pass: lr <= 1.2, note: `seeded in ${seedSeconds.toFixed(0)} s` });
+    rows.push({ section, name: `settings p50, ${label}`, result: settings, floor: `p50 ${baseline.settings.p50.toFixed(1)} ms`, ratio: sr, target: "<= 1.2", pass: sr <= 1.2 });
+    const rss = await settledRss(server);
+    const limit = backend === "postgres" ? 150 : 250;
+    rows.push({ section, name: "server RSS after load", rssMiB: rss, target: `<= ${limit} MiB`, pass: rss !== null && rss <= limit });
+    raw[`${backend}-scale`] = { shape, seedSeconds, login, settings, rssMiB: rss };
+  } finally {
+    await server.stop();
+    await target.dispose();
+  }
+}
+
+/** better-auth on the same PostgreSQL, same loads: sign-in, get-session without and with its cookie cache. */
+async function peerSection(ours: { login: LoadResult; settings: LoadResult }): Promise<void> {
+  const db = await createPgDatabase("ba_bench");
+  const section = "peer: better-auth";
+  const start = async (env: Record<string, string>) =>
+    startChild(tsxArgs("bench/better-auth-server.ts"), { DATABASE_URL: db.url, ...env }, { port: await freePort(), timeoutMs: 60_000 });
+  const signUp = async (server: Child, email: string) => {
+    const res = await fetch(`${server.url}/api/auth/sign-up/email`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: BENCH_PASSWORD, name: email }),
+    });
+    if (!res.ok) throw new Error(`better-auth sign-up: ${res.status} ${await res.text()}`);
+  };
+  const signIn = async (server: Child, email: string): Promise<string> => {
+    const res = await fetch(`${server.url}/api/auth/sign-in/email`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+    });
+    if (!res.ok) throw new Error(`better-auth sign-in: ${res.status}`);
+    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  };
+  const signInLoad = (server: Child, prefix: string, n: number) =>
+    load({
+      url: `${server.url}/api/auth/sign-in/email`, method: "POST", connections: LOGIN_CONN, seconds: PHASE_S,
+      body: () => JSON.stringify({ email: `${prefix}${1 + Math.floor(Math.random() * n)}@bench.test`, password: BENCH_PASSWORD }),
+    });
+  const sessionLoad = (server: Child, cookie: string) =>
+    load({ url: `${server.url}/api/auth/get-session`, connections: READ_CONN, seconds: PHASE_S, headers: { cookie } });
+  const N = 20;
+  const peer: Record<string, unknown> = {};
+  try {
+    for (const hashing of ["scrypt", "argon2id"] as const) {
+      log(`better-auth (${hashing}): sign-up ${N} users, sign-in load, get-session load`);
+      const server = await start({ BA_HASH: hashing });
+      try {
+        for (let i = 1; i <= N; i++) await signUp(server, `${hashing}${i}@bench.test`);
+        const signin = await signInLoad(server, hashing, N);
+        const ratio = ours.login.rps / signin.rps;
+        const hashNote = hashing === "scrypt" ? "its default: scrypt N=16384 r=16 p=1 (node:crypto)" : "ours: argon2id m=19456 KiB t=2 p=1";
+        rows.push({ section, name: `sign-in, ${hashNote}`, result: signin, floor: `ours ${ours.login.rps.toFixed(1)}/s`, ratio, target: ">= 4", pass: ratio >= 4 });
+        peer[`signin-${hashing}`] = signin;
+        if (hashing === "scrypt") {
+          const session = await sessionLoad(server, await signIn(server, `${hashing}1@bench.test`));
+          const r = ours.settings.rps / session.rps;
+          rows.push({ section, name: "get-session, no cookie cache", result: session, floor: `ours ${ours.settings.rps.toFixed(0)}/s`, ratio: r, target: ">= 10", pass: r >= 10 });
+          peer["get-session"] = session;
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+    log("better-auth: get-session with its cookie cache");
+    const cached = await start({ BA_COOKIE_CACHE: "1" });
+    try {
+      const session = await sessionLoad(cached, await signIn(cached, "scrypt1@bench.test"));
+      const r = ours.settings.rps / session.rps;
+      rows.push({ section, name: "get-session, cookie cache on", result: session, floor: `ours ${ours.settings.rps.toFixed(0)}/s`, ratio: r, target: ">= 10", pass: r >= 10 });
+      peer["get-session-cookie-cache"] = session;
+    } finally {
+      await cached.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+  raw.peer = peer;
+}
+
+const started = Date.now();
+const baselines: Partial<Record<Backend, { login: LoadResult; settings: LoadResult }>> = {};
+for (const backend of ["pglite", "postgres"] as const) {
+  if (only.has(backend) || only.has("scale") || (backend === "postgres" && only.has("peer"))) baselines[backend] = await gatehouseSection(backend);
+}
+if (only.has("peer") && baselines.postgres) await peerSection(baselines.postgres);
+if (only.has("scale")) {
+  for (const backend of ["postgres", "pglite"] as const) if (baselines[backend]) await scaleSection(backend, baselines[backend]!);
+}
+
+const meta = { date: new Date().toISOString(), quick, serverMode: SERVER_MODE, phaseSeconds: PHASE_S, loginConnections: LOGIN_CONN, readConnections: READ_CONN, machine: machine(), totalSeconds: Math.round((Date.now() - started) / 1000) };
+console.log("");
+printTable(rows);
+console.log(`\n${JSON.stringify(meta)}`);
+const dir = join(ROOT, "bench", "results");
+mkdirSync(dir, { recursive: true });
+const stamp = meta.date.replace(/[:.]/g, "-");
+writeFileSync(join(dir, `${stamp}${quick ? "-quick" : ""}.json`), JSON.stringify({ meta, rows, raw }, null, 2));
+if (!quick && only.size >= 4) writeFileSync(join(dir, "latest.md"), markdown(rows, meta));

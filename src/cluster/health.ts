@@ -1,0 +1,32 @@
+import { sql, type Kysely } from "kysely";
+import type { Redis } from "ioredis";
+import type { DB } from "../db/schema.js";
+import { isSchemaCurrent } from "../db/migrate.js";
+import { redisReachable } from "./redis.js";
+
+export type CheckState = "ok" | "down" | "pending";
+
+export interface Readiness {
+  ready: boolean;
+  body: { status: "ok" | "degraded" | "unavailable"; checks: Record<string, CheckState> };
+}
+
+/**
+ * `GET /readyz`: may a load balancer send this instance traffic? Hard checks:
+ * the database answers, the schema is current, and (scaled out) the
+ * invalidation listener is connected, or this instance would serve revoked
+ * sessions for up to a second. Redis is reported but does not fail readiness:
+ * a Redis outage hits every instance at once, and the limits then run on
+ * PostgreSQL (fallback-store.ts), so failing readiness would turn a degraded
+ * service into no service. The status then reads "degraded".
+ */
+export async function checkReadiness(deps: { db: Kysely<DB>; listening?: () => boolean; redis?: Redis | null }): Promise<Readiness> {
+  const checks: Record<string, CheckState> = {};
+  checks.database = await sql`SELECT 1`.execute(deps.db).then(() => "ok" as const, () => "down" as const);
+  checks.migrations = checks.database === "ok" && (await isSchemaCurrent(deps.db)) ? "ok" : "pending";
+  if (deps.listening) checks.listener = deps.listening() ? "ok" : "down";
+  if (deps.redis) checks.redis = (await redisReachable(deps.redis)) ? "ok" : "down";
+  const ready = checks.database === "ok" && checks.migrations === "ok" && checks.listener !== "down";
+  const status = !ready ? "unavailable" : checks.redis === "down" ? "degraded" : "ok";
+  return { ready, body: { status, checks } };
+}

@@ -1,0 +1,395 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { totpCode } from "../../src/crypto/totp.js";
+import { browserSkip, latestMailTo, launchBrowser, linkPath, screenshot, startConsoleServer, type ConsoleServer } from "./browser.js";
+
+const ADMIN_PASSWORD = "Corr3ct-Horse-Battery";
+const MEMBER_PASSWORD = "Blue-Harbour-Lamp-7!";
+const MEMBER_NEW_PASSWORD = "Violet-Canyon-Drum-58?";
+
+/**
+ * The console in a real browser, as people use it: an admin registers and
+ * enforces MFA, a member is invited and enrolled, signs in with a code and with
+ * a recovery code, is forced through a password change, and loses their MFA to
+ * an admin reset. One server and browser for the suite; each person has their
+ * own browser context (cookies), like two machines.
+ */
+describe("web console in Chromium", { skip: browserSkip }, () => {
+  let server: ConsoleServer;
+  let browser: Browser;
+  let adminCtx: BrowserContext;
+  let memberCtx: BrowserContext;
+  let admin: Page;
+  let member: Page;
+  const slug = `e2e-${randomBytes(3).toString("hex")}`;
+  const adminEmail = `admin@${slug}.test`;
+  const memberEmail = `bob@${slug}.test`;
+  let secret = "";
+  let recoveryCodes: string[] = [];
+
+  const url = (path: string) => `${server.baseUrl}${path}`;
+  /** The code an authenticator shows on the server's clock, then the clock moves a step (no replay). */
+  const nextCode = () => {
+    const code = totpCode(secret, server.clock.now());
+    server.clock.advance(30_000);
+    return code;
+  };
+  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
+
+  async function signIn(page: Page, email: string, password: string) {
+    await page.goto(url("/sign-in"));
+    await heading(page, "Sign in").waitFor();
+    assert.equal(await page.getByLabel("Organization").inputValue(), slug, "the last organization slug is remembered");
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  }
+
+  async function signOut(page: Page) {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await heading(page, "Sign in").waitFor();
+  }
+
+  before(async () => {
+    server = await startConsoleServer();
+    browser = await launchBrowser();
+    adminCtx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    memberCtx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await memberCtx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
+    admin = await adminCtx.newPage();
+    member = await memberCtx.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("an admin registers an organization and lands on their account, with no token in storage", async () => {
+    await admin.goto(url("/"));
+    await heading(admin, "Sign in").waitFor();
+    await screenshot(admin, "console-sign-in");
+    await admin.getByRole("link", { name: "Register an organization" }).click();
+    await heading(admin, "Register an organization").waitFor();
+    await admin.getByLabel("Organization name").fill("Acme E2E");
+    await admin.getByLabel("Organization slug (optional)").fill(slug);
+    await admin.getByLabel("Your name (optional)").fill("Ada Admin");
+    await admin.getByLabel("Your email").fill(adminEmail);
+    await admin.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await admin.getByRole("button", { name: "Create organization" }).click();
+    await heading(admin, "My account").waitFor();
+    await admin.getByText(adminEmail).first().waitFor();
+    assert.equal(new URL(admin.url()).pathname, "/account");
+
+    // Page-side code as strings: the test program is compiled without the DOM library.
+    const storage = (await admin.evaluate("({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), cookie: document.cookie })")) as {
+      local: string;
+      session: string;
+      cookie: string;
+    };
+    assert.equal(storage.local, JSON.stringify({ "gatehouse.lastOrganization": slug }), "only the slug is kept");
+    assert.equal(storage.session, "{}");
+    assert.equal(storage.cookie, "", "the refresh cookie is HttpOnly");
+    const cookies = await adminCtx.cookies();
+    const refresh = cookies.find((c) => c.name === "gatehouse_refresh");
+    assert.ok(refresh?.httpOnly && refresh.sameSite === "Strict" && refresh.path === "/api/v1/auth");
+
+    // A reload keeps the session through the cookie alone.
+    await admin.reload();
+    await heading(admin, "My account").waitFor();
+    await screenshot(admin, "console-account");
+  });
+
+  test("a bad settings value shows the API's rule next to its field, with focus on it", async () => {
+    await admin.getByRole("link", { name: "Security settings" }).click();
+    await heading(admin, "Security settings").waitFor();
+    await admin.getByLabel("Minimum length").fill("5");
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    const field = admin.locator('[data-field="passwordMinLength"]');
+    await field.getByText("must be between 8 and 128").waitFor();
+    assert.equal(await admin.evaluate("document.activeElement?.getAttribute('name')"), "passwordMinLength", "focus moved to the field");
+    assert.equal(await admin.getByLabel("Minimum length").getAttribute("aria-invalid"), "true");
+    await admin.getByLabel("Passwords expire after (days)").fill("400");
+    await admin.getByLabel("Minimum length").fill("12");
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    await admin.locator('[data-field="passwordExpirationDays"]').getByText("must be between 1 and 365").waitFor();
+    await admin.getByLabel("Passwords expire after (days)").fill("");
+    await screenshot(admin, "console-settings-validation");
+  });
+
+  test("switching enforcement on states its effect first, then saves", async () => {
+    await admin.getByLabel("Require two-factor authentication for every member").check();
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    const dialog = admin.getByRole("dialog", { name: "Require two-factor authentication?" });
+    await dialog.waitFor();
+    assert.match(await dialog.getByTestId("enforcement-effect").innerText(), /^1 member has no MFA yet; they will have to set it up at their next sign-in\. That includes you\.$/);
+    await screenshot(admin, "console-settings-confirm");
+    await dialog.getByRole("button", { name: "Require two-factor authentication" }).click();
+    await admin.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+    const settings = await server.runtime.app.services.organizations.getSettings(await orgId());
+    assert.equal(settings.mfaRequired, true);
+    assert.equal(settings.passwordMinLength, 12);
+  });
+
+  async function orgId(): Promise<string> {
+    const row = await server.runtime.database.db.selectFrom("organizations").select("id").where("slug", "=", slug).executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  test("the admin invites a member from the members page", async () => {
+    await admin.getByRole("link", { name: "Members" }).click();
+    await heading(admin, "Members").waitFor();
+    const since = Date.now() - 1000;
+    await admin.getByLabel("Email", { exact: true }).fill(memberEmail);
+    await admin.getByLabel("Name (optional)").fill("Bob Member");
+    await admin.getByRole("button", { name: "Send invitation" }).click();
+    await admin.getByRole("status").filter({ hasText: `Invitation sent to ${memberEmail}.` }).waitFor();
+    await admin.locator(`li[data-email="${memberEmail}"]`).waitFor();
+    await screenshot(admin, "console-members");
+    invitePath = linkPath(await latestMailTo(server, memberEmail, since), "set-password");
+  });
+  let invitePath = "";
+
+  test("the member accepts, is forced through enrolment, and saves the recovery codes", async () => {
+    await member.goto(url(invitePath));
+    await heading(member, "Accept your invitation").waitFor();
+    assert.equal(new URL(member.url()).search, "", "the token leaves the address bar");
+    await member.getByLabel("New password").fill(MEMBER_PASSWORD);
+    await member.getByLabel("Repeat the password").fill(MEMBER_PASSWORD);
+    await member.getByRole("button", { name: "Set password and continue" }).click();
+
+    await heading(member, "Set up two-factor authentication").waitFor();
+    await member.getByRole("img", { name: /QR code/ }).waitFor();
+    secret = (await member.getByTestId("totp-secret").innerText()).trim();
+    assert.match(secret, /^[A-Z2-7]{16,}$/);
+    await screenshot(member, "console-mfa-enrol");
+    await member.getByLabel("6-digit code from the app").fill("000000");
+    await member.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+    await member.locator('[data-field="code"] .field-error').waitFor();
+    await member.getByLabel("6-digit code from the app").fill(nextCode());
+    await member.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+
+    await heading(member, "Save your recovery codes").waitFor();
+    recoveryCodes = await member.getByRole("list", { name: "Recovery codes" }).locator("code").allInnerTexts();
+    assert.equal(recoveryCodes.length, 8);
+    const continueButton = member.getByRole("button", { name: "Continue" });
+    assert.equal(await continueButton.isDisabled(), true, "cannot go on before confirming");
+    await member.getByRole("button", { name: "Copy codes" }).click();
+    await member.getByRole("status").filter({ hasText: "copied" }).waitFor();
+    const [download] = await Promise.all([member.waitForEvent("download"), member.getByRole("button", { name: "Download codes" }).click()]);
+    assert.equal(download.suggestedFilename(), "gatehouse-recovery-codes.txt");
+    const saved = readFileSync((await download.path())!, "utf8");
+    for (const code of recoveryCodes) assert.ok(saved.includes(code));
+    await screenshot(member, "console-recovery-codes");
+    await member.getByLabel("I saved my recovery codes").check();
+    await continueButton.click();
+    await heading(member, "My account").waitFor();
+    await member.getByTestId("mfa-disable-explained").waitFor();
+  });
+
+  test("the member signs out and back in with an authenticator code", async () => {
+    await signOut(member);
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByLabel("Authentication code").fill("123456");
+    await member.getByRole("button", { name: "Verify" }).click();
+    await member.locator('[data-field="code"]').getByText("That code is not valid").waitFor();
+    await screenshot(member, "console-mfa-challenge-error");
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "My account").waitFor();
+  });
+
+  test("the member signs out and back in with a recovery code", async () => {
+    await signOut(member);
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByRole("button", { name: "Use a recovery code" }).click();
+    await member.getByLabel("Recovery code").fill(recoveryCodes[0]!);
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "My account").waitFor();
+    await member.getByRole("heading", { name: "My sessions" }).waitFor();
+    await member.getByText("This device").waitFor();
+  });
+
+  test("a password change forced from the members page runs the live checklist at the next sign-in", async () => {
+    await admin.getByRole("button", { name: `Force password change for Bob Member (${memberEmail})` }).click();
+    const dialog = admin.getByRole("dialog");
+    await dialog.getByText("At their next sign-in they must choose a new password").waitFor();
+    await dialog.getByRole("button", { name: "Force change" }).click();
+    await admin.getByRole("status").filter({ hasText: "must change their password" }).waitFor();
+
+    await signOut(member);
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "Choose a new password").waitFor();
+
+    const rule = (key: string) => member.locator(`[data-rule="${key}"]`);
+    await rule("MIN_LENGTH").getByText("At least 12 characters").waitFor();
+    await member.getByLabel("New password", { exact: true }).fill("short");
+    assert.equal(await rule("MIN_LENGTH").getAttribute("class"), "unmet");
+    assert.equal(await rule("REQUIRE_LOWERCASE").getAttribute("class"), "met");
+    assert.equal(await rule("REQUIRE_DIGIT").getAttribute("class"), "unmet");
+    await screenshot(member, "console-expired-password");
+    await member.getByLabel("New password", { exact: true }).fill(MEMBER_NEW_PASSWORD);
+    for (const key of ["MIN_LENGTH", "REQUIRE_UPPERCASE", "REQUIRE_LOWERCASE", "REQUIRE_DIGIT"]) assert.equal(await rule(key).getAttribute("class"), "met", key);
+    await member.getByLabel("Repeat the new password").fill(MEMBER_NEW_PASSWORD);
+    await member.getByRole("button", { name: "Change password and continue" }).click();
+    await heading(member, "My account").waitFor();
+  });
+
+  test("the admin resets the member's MFA; the member must enrol again", async () => {
+    await admin.reload();
+    await heading(admin, "Members").waitFor();
+    const row = admin.locator(`li[data-email="${memberEmail}"]`);
+    await row.getByText("MFA on").waitFor();
+    await admin.getByRole("button", { name: `Reset MFA for Bob Member (${memberEmail})` }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Reset MFA" }).click();
+    await admin.getByRole("status").filter({ hasText: "MFA reset successfully" }).waitFor();
+    await row.getByText("No MFA").waitFor();
+
+    // The filter shows who has no MFA.
+    await admin.getByRole("radio", { name: "No MFA" }).check();
+    await row.waitFor();
+
+    await member.reload();
+    await heading(member, "Sign in").waitFor({ timeout: 10_000 }); // the reset ended their sessions
+    await signIn(member, memberEmail, MEMBER_NEW_PASSWORD);
+    await heading(member, "Set up two-factor authentication").waitFor();
+  });
+
+  test("the audit log reads as sentences, filters, and exports NDJSON", async () => {
+    await admin.getByRole("link", { name: "Audit log" }).click();
+    await heading(admin, "Audit log").waitFor();
+    await admin.getByText(`${adminEmail} reset the MFA of ${memberEmail}`).waitFor();
+    await admin.getByText(/changed security settings: .*MFA required no → yes/).waitFor();
+    await screenshot(admin, "console-audit");
+    await admin.getByLabel("Event", { exact: true }).selectOption("MFA_RESET");
+    await admin.getByRole("button", { name: "Apply filters" }).click();
+    await admin.getByRole("heading", { name: "1 event" }).waitFor();
+    const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("button", { name: "Export (NDJSON)" }).click()]);
+    assert.match(download.suggestedFilename(), /^gatehouse-audit-\d{4}-\d{2}-\d{2}\.ndjson$/);
+    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { eventType: string });
+    assert.deepEqual(lines.map((l) => l.eventType), ["MFA_RESET"]);
+  });
+
+  test("the member enrols again, then regenerates recovery codes from their account", async () => {
+    secret = (await member.getByTestId("totp-secret").innerText()).trim();
+    await member.getByLabel("6-digit code from the app").fill(nextCode());
+    await member.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+    await heading(member, "Save your recovery codes").waitFor();
+    await member.getByLabel("I saved my recovery codes").check();
+    await member.getByRole("button", { name: "Continue" }).click();
+    await heading(member, "My account").waitFor();
+
+    await member.getByRole("button", { name: "Regenerate recovery codes" }).click();
+    await member.getByRole("dialog").getByText("Your current recovery codes stop working").waitFor();
+    await member.getByRole("dialog").getByRole("button", { name: "Regenerate" }).click();
+    const fresh = await member.getByRole("list", { name: "Recovery codes" }).locator("code").allInnerTexts();
+    assert.equal(fresh.length, 8);
+    assert.ok(!fresh.includes(recoveryCodes[1]!), "new codes");
+    recoveryCodes = fresh;
+    await member.getByLabel("I saved my recovery codes").check();
+    await member.getByRole("button", { name: "Done" }).click();
+    await member.getByRole("status").filter({ hasText: "recovery codes are saved" }).waitFor();
+    // While the organization requires MFA, turning it off is explained instead of offered.
+    await member.getByTestId("mfa-disable-explained").waitFor();
+    assert.equal(await member.getByRole("button", { name: "Turn off two-factor authentication" }).count(), 0);
+  });
+
+  test("forgot password: the mailed /reset-password link sets a new one, and MFA still applies", async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(url("/forgot-password"));
+    await heading(page, "Forgot your password?").waitFor();
+    const since = Date.now() - 1000;
+    await page.getByLabel("Organization").fill(slug);
+    await page.getByLabel("Email").fill(memberEmail);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByRole("status").filter({ hasText: "a link to choose a new password is on its way" }).waitFor();
+    const resetPath = linkPath(await latestMailTo(server, memberEmail, since), "reset-password");
+
+    await page.goto(url(resetPath));
+    await heading(page, "Reset your password").waitFor();
+    await page.getByLabel("New password").fill("password");
+    await page.getByLabel("Repeat the password").fill("password");
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.locator('[data-field="password"] .rule-errors').getByText(/too common/).waitFor();
+    await screenshot(page, "console-reset-password-policy");
+    await page.getByLabel("New password").fill(MEMBER_PASSWORD);
+    await page.getByLabel("Repeat the password").fill(MEMBER_PASSWORD);
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await heading(page, "Two-factor authentication").waitFor();
+    await page.getByLabel("Authentication code").fill(nextCode());
+    await page.getByRole("button", { name: "Verify" }).click();
+    await heading(page, "My account").waitFor();
+    await ctx.close();
+  });
+
+  test("the admin changes their password: a wrong current one is flagged at its field", async () => {
+    await admin.getByRole("link", { name: "My account" }).click();
+    await heading(admin, "My account").waitFor();
+    await admin.getByLabel("Current password").fill("not-my-password");
+    await admin.getByLabel("New password", { exact: true }).fill("Quartz-Meadow-Lantern-31");
+    await admin.getByLabel("Repeat the new password").fill("Quartz-Meadow-Lantern-31");
+    await admin.getByRole("button", { name: "Change password" }).click();
+    await admin.locator('[data-field="currentPassword"]').getByText("The current password is not correct.").waitFor();
+    await admin.getByLabel("Current password").fill(ADMIN_PASSWORD);
+    await admin.getByRole("button", { name: "Change password" }).click();
+    await admin.getByRole("status").filter({ hasText: "Password changed." }).waitFor();
+  });
+
+  test("pages at phone width and in dark mode", async () => {
+    const cookies = await adminCtx.cookies();
+    for (const [name, options] of [
+      ["phone", { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }],
+      ["dark", { viewport: { width: 1200, height: 900 }, colorScheme: "dark" as const }],
+    ] as const) {
+      const ctx = await browser.newContext(options);
+      // The same session: this copy of the cookie is rotated by the new context's first refresh.
+      await ctx.addCookies(cookies);
+      const page = await ctx.newPage();
+      await page.goto(url("/organization/members"));
+      await heading(page, "Members").waitFor();
+      const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
+      assert.ok(overflow <= 0, `${name}: no horizontal scrolling (${overflow}px)`);
+      await screenshot(page, `console-members-${name}`);
+      await page.goto(url("/organization/settings"));
+      await heading(page, "Security settings").waitFor();
+      await screenshot(page, `console-settings-${name}`);
+      await page.goto(url("/account"));
+      await heading(page, "My account").waitFor();
+      await screenshot(page, `console-account-${name}`);
+      const cookiesAfter = await ctx.cookies();
+      cookies.splice(0, cookies.length, ...cookiesAfter);
+      await ctx.close();
+    }
+    await page429();
+  });
+
+  /** 429 shows when to retry. */
+  async function page429() {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(url("/sign-in"));
+    await page.getByLabel("Organization").fill(slug);
+    await page.getByLabel("Email", { exact: true }).fill(adminEmail);
+    for (let i = 0; i < 6; i++) {
+      await page.getByLabel("Password").fill(`wrong-${i}`);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const alert = page.locator(".form-alert");
+      await alert.filter({ hasText: /Invalid organization, email or password|Too many attempts/ }).waitFor();
+      if (/Too many attempts/.test(await alert.innerText())) {
+        assert.match(await alert.innerText(), /Try again in \d+ (second|minute)s? \(at /);
+        await screenshot(page, "console-sign-in-rate-limited");
+        await ctx.close();
+        return;
+      }
+    }
+    assert.fail("no 429 after 6 wrong passwords");
+  }
+});

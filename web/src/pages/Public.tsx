@@ -1,0 +1,208 @@
+import { useEffect, useState } from "react";
+import { api, rememberedSlug, rememberSlug } from "../api";
+import { Field, FormAlert, RuleList, Status, Submit, useForm } from "../components/forms";
+import { Page } from "../components/Page";
+import { Link } from "../router";
+import { useSession } from "../session";
+
+/**
+ * The token of a mailed link (?token=…), taken out of the address bar at once so
+ * it stays out of the history and of anything that reads location later.
+ */
+function useLinkToken(query: URLSearchParams): string | null {
+  const [token] = useState(() => query.get("token"));
+  useEffect(() => {
+    if (token) history.replaceState(null, "", location.pathname);
+  }, [token]);
+  return token;
+}
+
+export function RegisterPage() {
+  const session = useSession();
+  const [organizationName, setOrganizationName] = useState("");
+  const [organizationSlug, setOrganizationSlug] = useState("");
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const form = useForm({ passwordField: "password" });
+
+  const onSubmit = form.submit(async () => {
+    const fields: Record<string, string> = {};
+    if (!organizationName.trim()) fields.organizationName = "Enter the organization's name.";
+    if (!email.trim()) fields.email = "Enter your email address.";
+    if (!password) fields.password = "Choose a password.";
+    if (Object.keys(fields).length) return form.fail({ fields });
+    const res = await api.register({
+      organizationName: organizationName.trim(),
+      email: email.trim(),
+      password,
+      ...(name.trim() ? { name: name.trim() } : {}),
+      ...(organizationSlug.trim() ? { organizationSlug: organizationSlug.trim() } : {}),
+    });
+    rememberSlug(res.user.organizationSlug);
+    session.signedIn(res.accessToken, res.user);
+  });
+
+  return (
+    <Page title="Register an organization" narrow intro={<p>Create an organization and become its first administrator.</p>}>
+      <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        <Field label="Organization name" name="organizationName" autoComplete="organization" value={organizationName} onChange={(e) => setOrganizationName(e.target.value)} error={form.errors.fields.organizationName} />
+        <Field
+          label="Organization slug (optional)"
+          name="organizationSlug"
+          hint="Lowercase letters, digits and hyphens; derived from the name when empty. Members type it to sign in."
+          autoCapitalize="none"
+          spellCheck={false}
+          value={organizationSlug}
+          onChange={(e) => setOrganizationSlug(e.target.value)}
+          error={form.errors.fields.organizationSlug}
+        />
+        <Field label="Your name (optional)" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={form.errors.fields.name} />
+        <Field label="Your email" name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={form.errors.fields.email} />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 8 characters with upper- and lowercase letters and a digit (the default rules); not a common password."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={form.errors.fields.password}
+          extra={<RuleList details={form.errors.details} />}
+        />
+        <Submit busy={form.busy}>Create organization</Submit>
+      </form>
+      <p className="links">
+        Already registered? <Link to="/sign-in">Sign in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function ForgotPasswordPage() {
+  const [slug, setSlug] = useState(rememberedSlug);
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState<string | null>(null);
+  const form = useForm();
+
+  const onSubmit = form.submit(async () => {
+    const fields: Record<string, string> = {};
+    if (!slug.trim()) fields.organizationSlug = "Enter your organization's slug.";
+    if (!email.trim()) fields.email = "Enter your email address.";
+    if (Object.keys(fields).length) return form.fail({ fields });
+    rememberSlug(slug);
+    await api.forgotPassword({ organizationSlug: slug.trim().toLowerCase(), email: email.trim() });
+    // The API answers the same whether or not the account exists; so does the page.
+    setSent(`If ${email.trim()} has an account in ${slug.trim()}, a link to choose a new password is on its way. It works once, within an hour.`);
+  });
+
+  return (
+    <Page title="Forgot your password?" narrow intro={<p>We will mail you a link to choose a new one.</p>}>
+      <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        <Field label="Organization" name="organizationSlug" autoCapitalize="none" spellCheck={false} value={slug} onChange={(e) => setSlug(e.target.value)} error={form.errors.fields.organizationSlug} />
+        <Field label="Email" name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={form.errors.fields.email} />
+        <Submit busy={form.busy}>Send the link</Submit>
+      </form>
+      <Status message={sent} />
+      <p className="links">
+        <Link to="/sign-in">Back to sign-in</Link>
+      </p>
+    </Page>
+  );
+}
+
+/** New password + repeat, shared by the reset and invitation pages. */
+function NewPasswordForm(props: {
+  submitLabel: string;
+  withName?: boolean;
+  onSubmit: (password: string, name: string) => Promise<void>;
+  tokenFieldMessage: string;
+}) {
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [name, setName] = useState("");
+  const form = useForm({ passwordField: "password", codeFields: { UNAUTHORIZED: { field: "token", message: props.tokenFieldMessage } } });
+
+  const onSubmit = form.submit(async () => {
+    if (!password) return form.fail({ fields: { password: "Choose a password." } });
+    if (password !== confirm) return form.fail({ fields: { confirm: "The two passwords do not match." } });
+    await props.onSubmit(password, name.trim());
+  });
+
+  return (
+    <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
+      <FormAlert message={form.errors.form ?? form.errors.fields.token ?? null} />
+      {props.withName && <Field label="Your name (optional)" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={form.errors.fields.name} />}
+      <Field
+        label="New password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        hint="Your organization's rules apply; a common password, or one containing your email name, is refused."
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={form.errors.fields.password}
+        extra={<RuleList details={form.errors.details} />}
+      />
+      <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
+      <Submit busy={form.busy}>{props.submitLabel}</Submit>
+    </form>
+  );
+}
+
+function MissingToken({ title, what }: { title: string; what: string }) {
+  return (
+    <Page title={title} narrow>
+      <p className="notice">This page needs the link from your {what} mail. Open the link again, or ask for a new one.</p>
+      <p className="links">
+        <Link to="/sign-in">Go to sign-in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function ResetPasswordPage({ query }: { query: URLSearchParams }) {
+  const session = useSession();
+  const token = useLinkToken(query);
+  if (!token) return <MissingToken title="Reset your password" what="password reset" />;
+  return (
+    <Page title="Reset your password" narrow intro={<p>Choose a new password. Two-factor authentication still applies when you continue.</p>}>
+      <NewPasswordForm
+        submitLabel="Set new password"
+        tokenFieldMessage="This reset link is invalid, used or expired. Ask for a new one from the sign-in page."
+        onSubmit={async (password) => session.advance(await api.resetPassword({ token, password }), null)}
+      />
+      <p className="links">
+        <Link to="/forgot-password">Ask for a new link</Link> · <Link to="/sign-in">Sign in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function SetPasswordPage({ query }: { query: URLSearchParams }) {
+  const session = useSession();
+  const token = useLinkToken(query);
+  if (!token) return <MissingToken title="Accept your invitation" what="invitation" />;
+  return (
+    <Page title="Accept your invitation" narrow intro={<p>Welcome! Choose the password you will sign in with.</p>}>
+      <NewPasswordForm
+        submitLabel="Set password and continue"
+        withName
+        tokenFieldMessage="This invitation link is invalid, used or expired. Ask your administrator to send a new one."
+        onSubmit={async (password, name) => session.advance(await api.setPassword({ inviteToken: token, password, ...(name ? { name } : {}) }), null)}
+      />
+    </Page>
+  );
+}
+
+export function NotFoundPage() {
+  return (
+    <Page title="Page not found" narrow>
+      <p>
+        There is nothing at this address. <Link to="/">Go to the start page</Link>.
+      </p>
+    </Page>
+  );
+}
