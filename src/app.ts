@@ -133,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessionControl = createSessionControl({ db, sessions });
   const audit = createAuditService({ db });
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits });
-  const passwords = createPasswordService({ db, config, clock, sessions, auth, mailer, log: app.log });
+  const passwords = createPasswordService({ db, config, clock, sessions, auth, limits, mailer, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
   await registerRefreshCookie(app, { refreshTokenTtl: config.refreshTokenTtl });
   // The host CLI (src/cli/) drives the same services as the routes.

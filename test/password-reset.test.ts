@@ -277,4 +277,19 @@ describeEachDatabase("admin reset-password", (h) => {
     assert.equal(res.statusCode, 400);
     assert.equal((await mailsTo(h, member.email)).length, 0);
   });
+
+  test("three reset mails an hour per account: a fourth request answers the same 204 and mails nothing; the limit ends by itself", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await forgot(h, org.slug, i % 2 ? member.email.toUpperCase() : member.email));
+    for (const res of answers) {
+      assert.equal(res.statusCode, 204);
+      assert.equal(res.body, "");
+    }
+    assert.equal((await mailsTo(h, member.email)).length, 3, "the fourth request is silently not mailed");
+    h.clock.advance(16 * 60_000);
+    assert.equal((await forgot(h, org.slug, member.email)).statusCode, 204);
+    assert.equal((await mailsTo(h, member.email)).length, 4, "after the lock a link is mailed again");
+  });
 });

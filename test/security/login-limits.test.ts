@@ -106,4 +106,19 @@ describeEachDatabase("abuse limits on sign-in", (h) => {
     }
     assert.ok(limited, "ten wrong codes lock MFA verification for the user");
   });
+
+  test("change-password counts a wrong current password like a wrong sign-in: a stolen access token cannot guess faster", async () => {
+    const org = await registerOrg(h);
+    const change = (currentPassword: string) => h.inject({
+      method: "POST", url: "/api/v1/auth/change-password", headers: { authorization: `Bearer ${org.accessToken}` },
+      payload: { currentPassword, newPassword: "Fresh-Quilt-Zebra-42" },
+    });
+    for (let i = 0; i < 5; i++) assert.equal((await change(`Wrong-pass-${i}`)).statusCode, 401);
+    const locked = await change(org.password);
+    assert.equal(locked.statusCode, 429, "even the right current password waits out the lock");
+    assert.equal(locked.json().error, "RATE_LIMITED");
+    assert.equal((await login(h, org.slug, org.email, org.password)).statusCode, 429, "one counter with sign-in");
+    h.clock.advance(Number(locked.headers["retry-after"]) * 1000 + 1000);
+    assert.equal((await change(org.password)).statusCode, 200);
+  });
 }, { env: { LIMIT_IP_FAILURES: "50" } });

@@ -15,6 +15,7 @@ import type { ClientContext } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { toUserResponse, type UserResponse } from "../users/responses.js";
 import { userNotFound } from "../users/service.js";
+import { createSingleUseTokenRepo } from "../tokens/single-use-repo.js";
 import { createInvitationRepo } from "./repo.js";
 
 /** EntryGuard: "invitation token 7 days, single use". */
@@ -43,7 +44,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
   async function issueToken(tx: Queryable, user: User, now: Date) {
     const token = newOpaqueToken(INVITE_PREFIX);
     const expiresAt = new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000);
-    await createInvitationRepo(tx).insertInvitation({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt, created_at: now });
+    await createSingleUseTokenRepo(tx, "invitations").insert({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt, created_at: now });
     return { token, expiresAt };
   }
 
@@ -133,7 +134,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
      */
     async accept(input: { inviteToken: string; password: string; name?: string }, ctx: ClientContext): Promise<LoginResponse> {
       const hash = hashToken(input.inviteToken);
-      const live = await createInvitationRepo(db).findLiveInvitation(hash, clock());
+      const live = await createSingleUseTokenRepo(db, "invitations").findLive(hash, clock());
       if (!live) throw invalidToken();
       const org = await createOrganizationRepo(db).findOrganizationById(live.organization_id);
       const invitee = org ? await createUserRepo(db).findUserById(org.id, live.user_id) : undefined;
@@ -148,7 +149,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
         const current = await createOrganizationRepo(tx).findOrganizationById(org.id);
         if (!current) throw invalidToken();
         assertAcceptablePassword(input.password, current, invitee);
-        const consumed = await createInvitationRepo(tx).consumeInvitation(hash, now);
+        const consumed = await createSingleUseTokenRepo(tx, "invitations").consume(hash, now);
         if (!consumed) throw invalidToken();
         const user = await createUserRepo(tx).setInitialPassword(current.id, consumed.user_id, { password_hash: passwordHash, name, now });
         if (!user) throw invalidToken();

@@ -23,6 +23,8 @@ export interface LimitRules {
   account: LimitRule;
   ip: LimitRule;
   mfa: LimitRule;
+  /** Password-reset mails to one account: not a failure, but a way to flood a victim's inbox. */
+  resetMail: LimitRule;
 }
 
 export function defaultLimitRules(accountThreshold = 5, ipThreshold = 50): LimitRules {
@@ -30,5 +32,6 @@ export function defaultLimitRules(accountThreshold = 5, ipThreshold = 50): Limit
     account: { threshold: accountThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
     ip: { threshold: ipThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
     mfa: { threshold: accountThreshold * 2, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
+    resetMail: { threshold: 3, windowSeconds: 3600, baseLockSeconds: 900, maxLockSeconds: 3600 },
   };
 }

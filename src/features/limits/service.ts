@@ -28,6 +28,10 @@ export function createLimitService({ db, clock, rules, store = createPgCounterSt
         throw new AppError("RATE_LIMITED", `Too many failed attempts; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds });
       }
     },
+    /** For callers that must answer the same either way (forgot-password must not reveal a limit). */
+    async isLocked(subjects: LimitSubject[]): Promise<boolean> {
+      return (await store.lockedUntil(subjects.map(keyOf), clock())) !== null;
+    },
     async recordFailure(subjects: LimitSubject[]): Promise<void> {
       const now = clock();
       for (const subject of subjects) {

@@ -73,31 +73,6 @@ export function createPasswordRepo(db: Queryable) {
         .select(["target.user_id", "target.email", "target.organization_id", "target.organization_name"])
         .executeTakeFirst();
     },
-    async insertPasswordReset(values: { token_hash: string; user_id: string; expires_at: Date; created_at: Date }): Promise<void> {
-      await db.insertInto("password_resets").values(values).execute();
-    },
-    /** A reset that can still be used, with the organization of its user (for the policy check). */
-    findLivePasswordReset(tokenHash: string, now: Date): Promise<{ user_id: string; organization_id: string } | undefined> {
-      return db
-        .selectFrom("password_resets as r")
-        .innerJoin("users as u", "u.id", "r.user_id")
-        .select(["r.user_id", "u.organization_id"])
-        .where("r.token_hash", "=", tokenHash)
-        .where("r.used_at", "is", null)
-        .where("r.expires_at", ">", now)
-        .executeTakeFirst();
-    },
-    /** Burns a reset token: of concurrent callers exactly one gets the row back. */
-    useLivePasswordReset(tokenHash: string, now: Date): Promise<{ user_id: string } | undefined> {
-      return db
-        .updateTable("password_resets")
-        .set({ used_at: now })
-        .where("token_hash", "=", tokenHash)
-        .where("used_at", "is", null)
-        .where("expires_at", ">", now)
-        .returning("user_id")
-        .executeTakeFirst();
-    },
     /** After any password change, links mailed earlier must not work any more (OWASP Forgot Password Cheat Sheet). */
     async usePasswordResetsOfUser(userId: string, now: Date): Promise<void> {
       await db.updateTable("password_resets").set({ used_at: now }).where("user_id", "=", userId).where("used_at", "is", null).execute();

@@ -15,6 +15,8 @@ import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { checkPassword, PASSWORD_MAX_LENGTH, policyOf, RULE_MESSAGES } from "./policy.js";
 import { resetLink, resetMail } from "./mail.js";
+import type { LimitService, LimitSubject } from "../limits/service.js";
+import { createSingleUseTokenRepo } from "../tokens/single-use-repo.js";
 import { createPasswordRepo } from "./repo.js";
 
 /** OWASP Forgot Password Cheat Sheet: short-lived, single-use; EntryGuard documents about an hour. */
@@ -62,11 +64,12 @@ export interface PasswordDeps {
   clock: () => Date;
   sessions: SessionService;
   auth: AuthService;
+  limits: LimitService;
   mailer: Mailer;
-  log?: { error(obj: unknown, msg: string): void };
+  log?: { error(obj: unknown, msg: string): void; info?(obj: unknown, msg: string): void };
 }
 
-export function createPasswordService({ db, config, clock, sessions, auth, mailer, log }: PasswordDeps) {
+export function createPasswordService({ db, config, clock, sessions, auth, limits, mailer, log }: PasswordDeps) {
   /** Policy plus "not the current password" (an argon2 verify, so only for users who have one). */
   async function violationsFor(password: string, org: Organization, user: User): Promise<PolicyViolation[]> {
     const violations = passwordViolations(password, org, user);
@@ -125,7 +128,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
     const token = newOpaqueToken(RESET_PREFIX);
     const expiresAt = new Date(now.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000);
     await db.transaction().execute(async (tx) => {
-      await createPasswordRepo(tx).insertPasswordReset({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt, created_at: now });
+      await createSingleUseTokenRepo(tx, "password_resets").insert({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt, created_at: now });
       await recordAudit(tx, {
         type: "PASSWORD_RESET",
         actor,
@@ -163,7 +166,11 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
       if (!found || !found.user.password_hash) throw new AppError("UNAUTHORIZED");
       const { user, org } = found;
       const currentHash = found.user.password_hash;
+      // The same counters as sign-in: a stolen access token must not guess the password faster than login can.
+      const subjects: LimitSubject[] = [{ kind: "account", id: `${org.slug}/${user.email.toLowerCase()}` }, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])];
+      await limits.assertNotLocked(subjects);
       if (!(await verifyPassword(currentHash, input.currentPassword))) {
+        await limits.recordFailure(subjects);
         await recordAudit(db, {
           type: "PASSWORD_CHANGE",
           actor: userActor(user),
@@ -244,9 +251,17 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
 
     /** Always succeeds, whether or not the account exists (no enumeration); mails a link only if it does. */
     async forgotPassword(input: { organizationSlug: string; email: string }): Promise<void> {
+      const slug = input.organizationSlug.trim().toLowerCase();
+      // Keyed by what was typed, like sign-in; over the limit the answer is the same, only no mail goes out.
+      const mailLimit: LimitSubject[] = [{ kind: "resetMail", id: `${slug}/${input.email.trim().toLowerCase()}` }];
+      if (await limits.isLocked(mailLimit)) {
+        log?.info?.({ event: "reset_mail_limited" }, "password reset mail not sent: too many requests for this account");
+        return;
+      }
+      await limits.recordFailure(mailLimit);
       const now = clock();
       const token = newOpaqueToken(RESET_PREFIX);
-      const target = await createPasswordRepo(db).insertPasswordResetForEmail(input.organizationSlug.trim().toLowerCase(), input.email.trim(), {
+      const target = await createPasswordRepo(db).insertPasswordResetForEmail(slug, input.email.trim(), {
         token_hash: hashToken(token),
         expires_at: new Date(now.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000),
         created_at: now,
@@ -275,7 +290,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
      */
     async resetPassword(input: { token: string; password: string }, ctx: ClientContext): Promise<LoginResponse> {
       const tokenHash = hashToken(input.token);
-      const live = await createPasswordRepo(db).findLivePasswordReset(tokenHash, clock());
+      const live = await createSingleUseTokenRepo(db, "password_resets").findLive(tokenHash, clock());
       const found = live ? await loadUser(live.organization_id, live.user_id) : null;
       if (!found || !found.user.is_active) throw new AppError("UNAUTHORIZED", "Invalid or expired password reset token");
       const { user, org } = found;
@@ -283,7 +298,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, maile
       if (violations.length > 0) throw policyError(violations);
       const passwordHash = await hashPassword(input.password);
       const { response, revoked } = await db.transaction().execute(async (tx) => {
-        const used = await createPasswordRepo(tx).useLivePasswordReset(tokenHash, clock());
+        const used = await createSingleUseTokenRepo(tx, "password_resets").consume(tokenHash, clock());
         if (!used) throw new AppError("UNAUTHORIZED", "Invalid or expired password reset token");
         const { updated, revoked } = await applyNewPassword(tx, user, passwordHash, { reason: "password_reset" });
         if (!updated) throw new AppError("UNAUTHORIZED", "Invalid or expired password reset token");
