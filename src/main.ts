@@ -3,6 +3,7 @@ import { adminCommand } from "./cli/admin.js";
 import { auditCommand } from "./cli/audit.js";
 import { keysCommand } from "./cli/keys.js";
 import { orgCommand } from "./cli/org.js";
+import { checkRunModeArgs } from "./cli/run-modes.js";
 import { migrate } from "./db/migrate.js";
 import { openDatabase, startRuntime } from "./runtime.js";
 
@@ -70,10 +71,14 @@ async function serve(config: Config): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command = "serve"] = argv;
+  const [command = "serve", ...rest] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
     console.log(USAGE);
     return 0;
+  }
+  if (command === "serve" || command === "migrate") {
+    const settled = checkRunModeArgs(command, rest);
+    if (settled !== null) return settled;
   }
   let config: Config;
   try {

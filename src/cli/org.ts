@@ -120,6 +120,7 @@ async function settings(args: string[], config: Config): Promise<number> {
   const { values, positionals } = parseFlags(rest, { org: { type: "string" }, json: { type: "boolean" } }, action === "set");
   if (values.help) return showHelp(ORG_USAGE);
   const slug = required(values.org, "--org");
+  if (action === "set" && positionals.length === 0) throw new UsageError(`settings set needs at least one key=value (${SETTING_KEYS.join(", ")})`);
   // Validated before the database opens: a typo costs nothing.
   const patch = action === "set" ? validateLikeTheApi<Static<typeof SettingsPatchBody>>(SettingsPatchBody, parseAssignments(positionals)) : null;
   return withRuntime(config, async (runtime) => {
