@@ -1,5 +1,6 @@
 import { FlashbackApi } from "./flashback.js";
 import { readNdjson } from "./ndjson.js";
+import { signIn, type SignInCallbacks, type SignInResult } from "./sign-in.js";
 import { Transport, type CallOptions, type GatehouseClientOptions, type Tokens } from "./transport.js";
 import type {
   AuditEntry,
@@ -73,7 +74,16 @@ export class GatehouseClient {
     this.transport.setTokens(tokens);
   }
 
-  // --- Sign-up and the sign-in state machine (use signIn() to drive it) ---
+  // --- Sign-up and the sign-in state machine ---
+
+  /**
+   * Signs in from the password to tokens, asking the callbacks for whatever the
+   * organization's policy demands on the way (MFA code, new password, enrolment).
+   * Same as `signIn(client, credentials, callbacks)`; the client keeps the tokens.
+   */
+  signIn(credentials: LoginBody, callbacks?: SignInCallbacks): Promise<SignInResult> {
+    return signIn(this, credentials, callbacks);
+  }
 
   register(body: RegisterBody, options?: CallOptions): Promise<TokenResponse> {
     return this.transport.call("register", { body }, options);

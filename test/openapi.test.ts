@@ -158,4 +158,18 @@ describe("OpenAPI document", () => {
     const json = await app.inject({ method: "GET", url: "/docs/json" });
     assert.deepEqual(json.json(), doc);
   });
+
+  test("GET /docs, with or without the slash, loads every script and stylesheet it names (none falls to the console)", async () => {
+    for (const url of ["/docs", "/docs/"]) {
+      const page = await app.inject({ method: "GET", url });
+      assert.equal(page.statusCode, 200, url);
+      const assets = [...page.body.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!, `http://gatehouse.test${url}`).pathname);
+      assert.ok(assets.some((a) => a.endsWith("/swagger-ui-bundle.js")) && assets.some((a) => a.endsWith("/swagger-initializer.js")), assets.join(", "));
+      for (const asset of assets) {
+        const res = await app.inject({ method: "GET", url: asset });
+        assert.equal(res.statusCode, 200, `${url} → ${asset}`);
+        assert.doesNotMatch(res.headers["content-type"] as string, /text\/html/, `${url} → ${asset} is not the console's page`);
+      }
+    }
+  });
 });
