@@ -9,6 +9,7 @@ import { browserSkip, latestMailTo, launchBrowser, linkPath, screenshot, startCo
 const ADMIN_PASSWORD = "Corr3ct-Horse-Battery";
 const MEMBER_PASSWORD = "Blue-Harbour-Lamp-7!";
 const MEMBER_NEW_PASSWORD = "Violet-Canyon-Drum-58?";
+const EXPIRY_NEW_PASSWORD = "Amber-Glacier-Piano-26";
 
 /**
  * The console in a real browser, as people use it: an admin registers and
@@ -39,6 +40,17 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   };
   const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
 
+  /** Every CSP violation or uncaught script error on any page of the suite (asserted empty at the end). */
+  const problems: string[] = [];
+  function watch(ctx: BrowserContext): BrowserContext {
+    ctx.on("console", (msg) => {
+      if (/Content Security Policy|Refused to (execute|apply|load)/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
+    });
+    ctx.on("weberror", (err) => problems.push(`script error: ${err.error().message}`));
+    return ctx;
+  }
+  const newContext = async (options: Parameters<Browser["newContext"]>[0] = {}) => watch(await browser.newContext(options));
+
   async function signIn(page: Page, email: string, password: string) {
     await page.goto(url("/sign-in"));
     await heading(page, "Sign in").waitFor();
@@ -49,15 +61,15 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   }
 
   async function signOut(page: Page) {
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await heading(page, "Sign in").waitFor();
   }
 
   before(async () => {
     server = await startConsoleServer();
     browser = await launchBrowser();
-    adminCtx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    memberCtx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    adminCtx = await newContext({ viewport: { width: 1200, height: 900 } });
+    memberCtx = await newContext({ viewport: { width: 1200, height: 900 } });
     await memberCtx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
     admin = await adminCtx.newPage();
     member = await memberCtx.newPage();
@@ -78,6 +90,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByLabel("Your name (optional)").fill("Ada Admin");
     await admin.getByLabel("Your email").fill(adminEmail);
     await admin.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await screenshot(admin, "console-register");
     await admin.getByRole("button", { name: "Create organization" }).click();
     await heading(admin, "My account").waitFor();
     await admin.getByText(adminEmail).first().waitFor();
@@ -105,6 +118,9 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   test("a bad settings value shows the API's rule next to its field, with focus on it", async () => {
     await admin.getByRole("link", { name: "Security settings" }).click();
     await heading(admin, "Security settings").waitFor();
+    const nav = admin.getByRole("navigation", { name: "Main" });
+    assert.equal(await nav.getByRole("link", { name: "Security settings" }).getAttribute("aria-current"), "page", "the navigation marks the page it opened");
+    assert.equal(await nav.getByRole("link", { name: "My account" }).getAttribute("aria-current"), null);
     await admin.getByLabel("Minimum length").fill("5");
     await admin.getByRole("button", { name: "Save settings" }).click();
     const field = admin.locator('[data-field="passwordMinLength"]');
@@ -115,8 +131,44 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByLabel("Minimum length").fill("12");
     await admin.getByRole("button", { name: "Save settings" }).click();
     await admin.locator('[data-field="passwordExpirationDays"]').getByText("must be between 1 and 365").waitFor();
+    await admin.getByLabel("Minimum length").fill("12.5");
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    await admin.locator('[data-field="passwordMinLength"]').getByText("must be an integer").waitFor();
+    await admin.getByLabel("Minimum length").fill("12");
     await admin.getByLabel("Passwords expire after (days)").fill("");
     await screenshot(admin, "console-settings-validation");
+
+    // The API's own answer to a bad PATCH: the page's check is bypassed by rewriting the request on its way out,
+    // so the real server's 400 and validationErrors come back and must land at the field.
+    let rewrite: Record<string, unknown> = {};
+    const settingsUrl = "**/api/v1/organization/settings";
+    await admin.route(settingsUrl, (route) =>
+      route.request().method() === "PATCH" ? route.continue({ postData: JSON.stringify(rewrite) }) : route.continue(),
+    );
+    try {
+      rewrite = { passwordMinLength: 5 };
+      const [res] = await Promise.all([
+        admin.waitForResponse((r) => r.url().endsWith("/api/v1/organization/settings") && r.request().method() === "PATCH"),
+        admin.getByRole("button", { name: "Save settings" }).click(),
+      ]);
+      assert.equal(res.status(), 400);
+      const body = (await res.json()) as { error: string; validationErrors: Record<string, string> };
+      assert.deepEqual(body.validationErrors, { passwordMinLength: "must be between 8 and 128" });
+      const field = admin.locator('[data-field="passwordMinLength"]');
+      await field.locator(".field-error").getByText("must be between 8 and 128").waitFor();
+      assert.equal(await admin.getByLabel("Minimum length").getAttribute("aria-invalid"), "true");
+      assert.equal(await admin.evaluate("document.activeElement?.getAttribute('name')"), "passwordMinLength", "focus moved to the field");
+      await screenshot(admin, "console-settings-api-validation");
+
+      // A field the page has no input for is not lost: it is said in the form's alert.
+      rewrite = { passwordMinLength: 12, colour: "blue" };
+      await admin.getByRole("button", { name: "Save settings" }).click();
+      await admin.locator(".form-alert").getByText("colour is not a recognized field").waitFor();
+    } finally {
+      await admin.unroute(settingsUrl);
+    }
+    const saved = await server.runtime.app.services.organizations.getSettings(await orgId());
+    assert.equal(saved.passwordMinLength, 8, "no bad value was saved");
   });
 
   test("switching enforcement on states its effect first, then saves", async () => {
@@ -141,6 +193,8 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   test("the admin invites a member from the members page", async () => {
     await admin.getByRole("link", { name: "Members" }).click();
     await heading(admin, "Members").waitFor();
+    // Without docs, the page says where the invitation goes when no mail server is set up.
+    assert.match(await admin.getByTestId("invite-explained").innerText(), /DATA_DIR\/outbox\//);
     const since = Date.now() - 1000;
     await admin.getByLabel("Email", { exact: true }).fill(memberEmail);
     await admin.getByLabel("Name (optional)").fill("Bob Member");
@@ -149,6 +203,17 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.locator(`li[data-email="${memberEmail}"]`).waitFor();
     await screenshot(admin, "console-members");
     invitePath = linkPath(await latestMailTo(server, memberEmail, since), "set-password");
+
+    // A dead link says so in words; opened where someone is signed in, the page says whose session it would replace.
+    await admin.goto(url("/set-password?token=not-a-real-token"));
+    await heading(admin, "Accept your invitation").waitFor();
+    await admin.getByTestId("signed-in-notice").getByText(`signed in as ${adminEmail}`).waitFor();
+    await admin.getByLabel("New password").fill(MEMBER_PASSWORD);
+    await admin.getByLabel("Repeat the password").fill(MEMBER_PASSWORD);
+    await admin.getByRole("button", { name: "Set password and continue" }).click();
+    await admin.locator(".form-alert").getByText("This invitation link is invalid, used or expired.").waitFor();
+    await admin.goto(url("/organization/members"));
+    await heading(admin, "Members").waitFor();
   });
   let invitePath = "";
 
@@ -156,6 +221,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await member.goto(url(invitePath));
     await heading(member, "Accept your invitation").waitFor();
     assert.equal(new URL(member.url()).search, "", "the token leaves the address bar");
+    await screenshot(member, "console-accept-invitation");
     await member.getByLabel("New password").fill(MEMBER_PASSWORD);
     await member.getByLabel("Repeat the password").fill(MEMBER_PASSWORD);
     await member.getByRole("button", { name: "Set password and continue" }).click();
@@ -178,6 +244,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     assert.equal(await continueButton.isDisabled(), true, "cannot go on before confirming");
     await member.getByRole("button", { name: "Copy codes" }).click();
     await member.getByRole("status").filter({ hasText: "copied" }).waitFor();
+    assert.equal(await member.evaluate("navigator.clipboard.readText()"), recoveryCodes.join("\n"), "the codes are on the clipboard");
     const [download] = await Promise.all([member.waitForEvent("download"), member.getByRole("button", { name: "Download codes" }).click()]);
     assert.equal(download.suggestedFilename(), "gatehouse-recovery-codes.txt");
     const saved = readFileSync((await download.path())!, "utf8");
@@ -193,6 +260,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await signOut(member);
     await signIn(member, memberEmail, MEMBER_PASSWORD);
     await heading(member, "Two-factor authentication").waitFor();
+    await screenshot(member, "console-mfa-challenge");
     await member.getByLabel("Authentication code").fill("123456");
     await member.getByRole("button", { name: "Verify" }).click();
     await member.locator('[data-field="code"]').getByText("That code is not valid").waitFor();
@@ -212,6 +280,22 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await heading(member, "My account").waitFor();
     await member.getByRole("heading", { name: "My sessions" }).waitFor();
     await member.getByText("This device").waitFor();
+  });
+
+  test("a sign-in step left too long starts over at the sign-in page, saying why", async () => {
+    await signOut(member);
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    server.clock.advance(301_000); // the challenge lives 300 s
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "Sign in").waitFor();
+    await member.getByText("That sign-in step has expired or was used up. Please sign in again.").waitFor();
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "My account").waitFor();
   });
 
   test("a password change forced from the members page runs the live checklist at the next sign-in", async () => {
@@ -266,8 +350,10 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByRole("link", { name: "Audit log" }).click();
     await heading(admin, "Audit log").waitFor();
     await admin.getByText(`${adminEmail} reset the MFA of ${memberEmail}`).waitFor();
-    await admin.getByText(/changed security settings: .*MFA required no → yes/).waitFor();
     await screenshot(admin, "console-audit");
+    await admin.getByLabel("Event", { exact: true }).selectOption("ORGANIZATION_SETTINGS_UPDATE");
+    await admin.getByRole("button", { name: "Apply filters" }).click();
+    await admin.getByText(/changed security settings: .*MFA required no → yes/).waitFor();
     await admin.getByLabel("Event", { exact: true }).selectOption("MFA_RESET");
     await admin.getByRole("button", { name: "Apply filters" }).click();
     await admin.getByRole("heading", { name: "1 event" }).waitFor();
@@ -302,10 +388,11 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   });
 
   test("forgot password: the mailed /reset-password link sets a new one, and MFA still applies", async () => {
-    const ctx = await browser.newContext();
+    const ctx = await newContext();
     const page = await ctx.newPage();
     await page.goto(url("/forgot-password"));
     await heading(page, "Forgot your password?").waitFor();
+    await screenshot(page, "console-forgot-password");
     const since = Date.now() - 1000;
     await page.getByLabel("Organization").fill(slug);
     await page.getByLabel("Email").fill(memberEmail);
@@ -345,35 +432,124 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
 
   test("pages at phone width and in dark mode", async () => {
     const cookies = await adminCtx.cookies();
+    const pages = [
+      ["/organization/members", "Members", "members"],
+      ["/organization/settings", "Security settings", "settings"],
+      ["/organization/audit", "Audit log", "audit"],
+      ["/account", "My account", "account"],
+    ] as const;
     for (const [name, options] of [
       ["phone", { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }],
       ["dark", { viewport: { width: 1200, height: 900 }, colorScheme: "dark" as const }],
     ] as const) {
-      const ctx = await browser.newContext(options);
+      const ctx = await newContext(options);
       // The same session: this copy of the cookie is rotated by the new context's first refresh.
       await ctx.addCookies(cookies);
       const page = await ctx.newPage();
-      await page.goto(url("/organization/members"));
-      await heading(page, "Members").waitFor();
-      const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
-      assert.ok(overflow <= 0, `${name}: no horizontal scrolling (${overflow}px)`);
-      await screenshot(page, `console-members-${name}`);
-      await page.goto(url("/organization/settings"));
-      await heading(page, "Security settings").waitFor();
-      await screenshot(page, `console-settings-${name}`);
-      await page.goto(url("/account"));
-      await heading(page, "My account").waitFor();
-      await screenshot(page, `console-account-${name}`);
+      for (const [path, title, shot] of pages) {
+        await page.goto(url(path));
+        await heading(page, title).waitFor();
+        await page.locator('[aria-busy="true"]').first().waitFor({ state: "detached" });
+        const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
+        assert.ok(overflow <= 0, `${name} ${path}: no horizontal scrolling (${overflow}px)`);
+        await screenshot(page, `console-${shot}-${name}`);
+      }
+      if (name === "dark") {
+        const background = (await page.evaluate("getComputedStyle(document.body).backgroundColor")) as string;
+        const [r, g, b] = background.match(/\d+/g)!.map(Number);
+        assert.ok(r! + g! + b! < 150, `dark mode has a dark background (${background})`);
+      }
       const cookiesAfter = await ctx.cookies();
       cookies.splice(0, cookies.length, ...cookiesAfter);
       await ctx.close();
     }
+    // Hand the rotated cookie back, so the admin's own tab can still refresh its session.
+    await adminCtx.addCookies(cookies);
+
+    // Signed out, at phone width: the sign-in page.
+    const ctx = await newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const page = await ctx.newPage();
+    await page.goto(url("/sign-in"));
+    await heading(page, "Sign in").waitFor();
+    assert.ok(((await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number) <= 0);
+    await screenshot(page, "console-sign-in-phone");
+    await ctx.close();
+
     await page429();
+  });
+
+  test("my account: end another session; with enforcement off, turn MFA off and on again", async () => {
+    // The reset by mail ended this browser's session; the reset browser's one is still open.
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "My account").waitFor();
+    const sessions = member.locator("#sessions-title").locator("xpath=..").locator("li");
+    await sessions.first().waitFor();
+    const before = await sessions.count();
+    assert.ok(before >= 2, `the reset-password browser's session is listed too (${before})`);
+    await member.getByRole("button", { name: /^End session: / }).first().click();
+    await member.getByRole("status").filter({ hasText: "Session ended." }).waitFor();
+    assert.equal(await sessions.count(), before - 1);
+
+    await admin.goto(url("/organization/settings"));
+    await heading(admin, "Security settings").waitFor();
+    await admin.getByLabel("Require two-factor authentication for every member").uncheck();
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    await admin.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+
+    await member.reload();
+    await heading(member, "My account").waitFor();
+    assert.equal(await member.getByTestId("mfa-disable-explained").count(), 0, "no longer required: turning off is offered");
+    await member.getByLabel("Current code from your app").fill("000000");
+    await member.getByRole("button", { name: "Turn off two-factor authentication" }).click();
+    await member.locator('[data-field="code"] .field-error').getByText("is not a valid current code").waitFor();
+    await member.getByLabel("Current code from your app").fill(nextCode());
+    await member.getByRole("button", { name: "Turn off two-factor authentication" }).click();
+    await member.getByRole("status").filter({ hasText: "Two-factor authentication is off." }).waitFor();
+
+    await member.getByRole("button", { name: "Set up two-factor authentication" }).click();
+    secret = (await member.getByTestId("totp-secret").innerText()).trim();
+    await member.getByRole("button", { name: "Copy key" }).click();
+    await member.getByRole("status").filter({ hasText: "Key copied" }).waitFor();
+    assert.equal(await member.evaluate("navigator.clipboard.readText()"), secret, "the key is on the clipboard");
+    await member.getByLabel("6-digit code from the app").fill(nextCode());
+    await member.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+    const codes = await member.getByRole("list", { name: "Recovery codes" }).locator("code").allInnerTexts();
+    assert.equal(codes.length, 8);
+    await member.getByLabel("I saved my recovery codes").check();
+    await member.getByRole("button", { name: "Done" }).click();
+    await member.getByRole("status").filter({ hasText: "Two-factor authentication is on" }).waitFor();
+  });
+
+  test("passwords expire after the organization's number of days: the member must choose a new one at sign-in", async () => {
+    await admin.goto(url("/organization/settings"));
+    await heading(admin, "Security settings").waitFor();
+    await admin.getByLabel("Passwords expire after (days)").fill("30");
+    await admin.getByRole("button", { name: "Save settings" }).click();
+    await admin.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+
+    server.clock.advance(31 * 24 * 3600 * 1000);
+    await signIn(member, memberEmail, MEMBER_PASSWORD);
+    await heading(member, "Two-factor authentication").waitFor();
+    await member.getByLabel("Authentication code").fill(nextCode());
+    await member.getByRole("button", { name: "Verify" }).click();
+    await heading(member, "Choose a new password").waitFor();
+    await member.locator('[data-rule="MIN_LENGTH"]').getByText("At least 12 characters").waitFor();
+    await member.getByLabel("New password", { exact: true }).fill(EXPIRY_NEW_PASSWORD);
+    await member.getByLabel("Repeat the new password").fill(EXPIRY_NEW_PASSWORD);
+    await member.getByRole("button", { name: "Change password and continue" }).click();
+    await heading(member, "My account").waitFor();
+  });
+
+  test("no page broke its Content-Security-Policy or threw a script error", () => {
+    assert.deepEqual(problems, []);
   });
 
   /** 429 shows when to retry. */
   async function page429() {
-    const ctx = await browser.newContext();
+    const ctx = await newContext();
     const page = await ctx.newPage();
     await page.goto(url("/sign-in"));
     await page.getByLabel("Organization").fill(slug);

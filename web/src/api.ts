@@ -6,6 +6,8 @@
  * localStorage except the last organization slug (see rememberSlug).
  */
 
+import type { PasswordPolicy } from "./rules";
+
 // ---- shapes (the API's, trimmed to what the console reads) ----
 
 export interface AuthUser {
@@ -49,15 +51,7 @@ export interface Me extends AuthUser {
   organizationMfaRequired: boolean;
 }
 
-export interface PasswordPolicy {
-  minLength: number;
-  maxLength: number;
-  requireUppercase: boolean;
-  requireLowercase: boolean;
-  requireDigit: boolean;
-  requireSpecialChar: boolean;
-  expirationDays: number | null;
-}
+export type { PasswordPolicy };
 
 export interface MfaSetup {
   qrCodeBase64: string;

@@ -38,6 +38,8 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
     e.preventDefault();
     navigate(to);
   };
-  const current = typeof location !== "undefined" && location.pathname === to ? "page" : undefined;
+  // Subscribed to the location, so the navigation's current page follows client-side navigation.
+  const { path } = useLocation();
+  const current = path === to ? "page" : undefined;
   return <a href={to} onClick={handle} aria-current={current} {...rest} />;
 }

@@ -21,7 +21,8 @@ interface SessionState {
   /** Continue a sign-in with whatever the API answered. */
   advance(res: LoginResponse, slug?: string | null): void;
   signedIn(accessToken: string, user: AuthUser, passwordExpiresAt?: string | null): void;
-  cancelFlow(): void;
+  /** Abandons the sign-in in progress and returns to the sign-in page, with a notice if given. */
+  cancelFlow(notice?: string): void;
   signOut(notice?: string): Promise<void>;
   setUser(user: AuthUser): void;
   clearNotice(): void;
@@ -114,9 +115,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         navigate("/sign-in", { replace: true });
       },
       signedIn,
-      cancelFlow() {
+      cancelFlow(message?: string) {
         setStep(null);
         setFlowSlug(null);
+        setNotice(message ?? null);
         navigate("/sign-in", { replace: true });
       },
       signOut,

@@ -1,13 +1,25 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { api, type MfaConfirm, type MfaSetup } from "../api";
-import { Field, FormAlert, Status, Submit, describeError, useForm } from "./forms";
+import { ApiError, api, type MfaConfirm, type MfaSetup } from "../api";
+import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "./forms";
+
+/** A setup token the API no longer accepts (expired or used). */
+const expired = (err: unknown) => err instanceof ApiError && err.code === "UNAUTHORIZED";
 
 /**
  * TOTP enrolment: QR code and secret, then a code to prove the app works.
  * With `setupToken` it is the enrolment step of a sign-in; without, the
  * signed-in user's own setup. Answers the confirmation (codes, maybe tokens).
  */
-export function MfaEnrol({ setupToken, onConfirmed }: { setupToken?: string; onConfirmed: (result: MfaConfirm) => void }) {
+export function MfaEnrol({
+  setupToken,
+  onConfirmed,
+  onExpired,
+}: {
+  setupToken?: string;
+  onConfirmed: (result: MfaConfirm) => void;
+  /** With a setup token: called when the API no longer accepts it (expired or used). */
+  onExpired?: () => void;
+}) {
   const [setup, setSetup] = useState<MfaSetup | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [code, setCode] = useState("");
@@ -19,7 +31,11 @@ export function MfaEnrol({ setupToken, onConfirmed }: { setupToken?: string; onC
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    api.mfaSetup(setupToken).then(setSetup, (err: unknown) => setLoadError(describeError(err).form ?? "Could not start the setup."));
+    api.mfaSetup(setupToken).then(setSetup, (err: unknown) => {
+      if (setupToken && expired(err) && onExpired) onExpired();
+      else setLoadError(errorMessage(err));
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once: a second setup would replace the secret
   }, [setupToken]);
 
   if (loadError) return <FormAlert message={loadError} />;
@@ -28,7 +44,14 @@ export function MfaEnrol({ setupToken, onConfirmed }: { setupToken?: string; onC
   const onSubmit = form.submit(async () => {
     const trimmed = code.replace(/\s+/g, "");
     if (!/^\d{6}$/.test(trimmed)) return form.fail({ fields: { code: "Enter the 6-digit code your app shows." } });
-    onConfirmed(await api.mfaConfirm({ code: trimmed, secret: setup.secret }, setupToken));
+    let result: MfaConfirm;
+    try {
+      result = await api.mfaConfirm({ code: trimmed, secret: setup.secret }, setupToken);
+    } catch (err) {
+      if (setupToken && expired(err) && onExpired) return onExpired();
+      throw err;
+    }
+    onConfirmed(result);
   });
 
   return (

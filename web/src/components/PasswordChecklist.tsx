@@ -1,20 +1,6 @@
 import { useEffect, useState } from "react";
-import { api, type PasswordPolicy } from "../api";
-
-/** The organization's character rules, checked as the server does (docs/passwords.md: NFC, code points, Unicode classes). */
-export function checkRules(password: string, policy: PasswordPolicy): { key: string; label: string; met: boolean }[] {
-  const pw = password.normalize("NFC");
-  const length = [...pw].length;
-  const rules = [{ key: "MIN_LENGTH", label: `At least ${policy.minLength} characters`, met: length >= policy.minLength }];
-  if (length > policy.maxLength) rules.push({ key: "MAX_LENGTH", label: `At most ${policy.maxLength} characters`, met: false });
-  if (policy.requireUppercase) rules.push({ key: "REQUIRE_UPPERCASE", label: "An uppercase letter", met: /\p{Lu}/u.test(pw) });
-  if (policy.requireLowercase) rules.push({ key: "REQUIRE_LOWERCASE", label: "A lowercase letter", met: /\p{Ll}/u.test(pw) });
-  if (policy.requireDigit) rules.push({ key: "REQUIRE_DIGIT", label: "A digit", met: /\p{Nd}/u.test(pw) });
-  if (policy.requireSpecialChar) {
-    rules.push({ key: "REQUIRE_SPECIAL_CHAR", label: "A special character (not a letter, digit or space)", met: /[^\p{L}\p{N}\s]/u.test(pw) });
-  }
-  return rules;
-}
+import { api } from "../api";
+import { checkRules, type PasswordPolicy } from "../rules";
 
 /** The public policy of an organization (GET /organizations/:slug/password-policy), or null while unknown. */
 export function usePasswordPolicy(slug: string | null | undefined): PasswordPolicy | null {
@@ -60,6 +46,4 @@ export function PasswordChecklist({ id, policy, password }: { id: string; policy
   );
 }
 
-export function unmetRules(password: string, policy: PasswordPolicy | null): boolean {
-  return policy ? checkRules(password, policy).some((r) => !r.met) : false;
-}
+export { unmetRules } from "../rules";

@@ -15,6 +15,8 @@ export interface ErrorMapping {
   passwordField?: string;
   /** Error codes that concern one field (e.g. INVALID_MFA_CODE → "code"), with the message to show there. */
   codeFields?: Record<string, { field: string; message?: string }>;
+  /** Error codes whose message for the whole form is better said in the page's words (e.g. an expired link). */
+  formMessages?: Record<string, string>;
 }
 
 export function retryMessage(seconds: number): string {
@@ -29,6 +31,8 @@ export function describeError(err: unknown, mapping: ErrorMapping = {}): FormErr
     return { ...NO_ERRORS, form: "The server could not be reached. Check your connection and try again." };
   }
   if (err.status === 429) return { ...NO_ERRORS, form: retryMessage(err.retryAfterSeconds ?? 60) };
+  const formMessage = mapping.formMessages?.[err.code];
+  if (formMessage) return { ...NO_ERRORS, form: formMessage };
   const fields: Record<string, string> = {};
   for (const [key, message] of Object.entries(err.fieldErrors)) fields[key.replace(/^(querystring|params)\./, "")] = message;
   const byCode = mapping.codeFields?.[err.code];
@@ -40,6 +44,32 @@ export function describeError(err: unknown, mapping: ErrorMapping = {}): FormErr
   }
   const covered = Object.keys(fields).length > 0;
   return { form: covered ? null : err.message, fields, details };
+}
+
+const fieldSentence = ([field, message]: [string, string]) => `${field} ${message}`;
+
+/** One sentence for places without fields (a list that failed to load, an action button). */
+export function errorMessage(err: unknown): string {
+  const e = describeError(err);
+  return e.form ?? (Object.entries(e.fields).map(fieldSentence).join("; ") || "Something went wrong.");
+}
+
+/**
+ * Field messages for names the form has no input for (an API field the page does
+ * not show, such as a token or the whole body) go to the form's alert instead, so
+ * no error is ever silent.
+ */
+function placeErrors(errors: FormErrors, form: HTMLFormElement | null): FormErrors {
+  if (!form) return errors;
+  const placed: Record<string, string> = {};
+  const unplaced: [string, string][] = [];
+  for (const [field, message] of Object.entries(errors.fields)) {
+    if (form.querySelector(`[data-field="${CSS.escape(field)}"]`)) placed[field] = message;
+    else unplaced.push([field, message]);
+  }
+  if (unplaced.length === 0) return errors;
+  const extra = unplaced.map(fieldSentence).join("; ");
+  return { ...errors, fields: placed, form: errors.form ? `${errors.form} ${extra}` : extra };
 }
 
 /**
@@ -61,7 +91,7 @@ export function useForm(mapping: ErrorMapping = {}) {
   }, [shown]);
 
   const fail = (next: Partial<FormErrors>) => {
-    setErrors({ ...NO_ERRORS, ...next });
+    setErrors(placeErrors({ ...NO_ERRORS, ...next }, formRef.current));
     setShown((n) => n + 1);
   };
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState } from "react";
 import { api, type Me, type OwnSession } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { Field, FormAlert, RuleList, Status, Submit, describeError, useForm } from "../components/forms";
+import { Field, FormAlert, RuleList, Status, Submit, errorMessage, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
 import { Card, Page } from "../components/Page";
 import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
@@ -20,7 +20,7 @@ export function AccountPage() {
         setMe(m);
         session.setUser(m);
       },
-      (err: unknown) => setError(describeError(err).form),
+      (err: unknown) => setError(errorMessage(err)),
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -235,7 +235,7 @@ function Sessions() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    api.sessions().then(setList, (err: unknown) => setError(describeError(err).form));
+    api.sessions().then(setList, (err: unknown) => setError(errorMessage(err)));
   }, []);
   useEffect(load, [load]);
 
@@ -247,7 +247,7 @@ function Sessions() {
       setStatus("Session ended.");
       load();
     } catch (err) {
-      setError(describeError(err).form);
+      setError(errorMessage(err));
     }
   };
 
@@ -267,7 +267,7 @@ function Sessions() {
                   {s.ipAddress ?? "unknown address"} · signed in {formatDate(s.createdAt)} · last active {formatDate(s.lastUsedAt)}
                 </div>
               </div>
-              <button type="button" className="small" onClick={() => void revoke(s)} aria-label={`End session ${describeDevice(s.userAgent)} from ${formatDate(s.createdAt)}`}>
+              <button type="button" className="small" onClick={() => void revoke(s)} aria-label={`${s.current ? "Sign out here" : "End session"}: ${describeDevice(s.userAgent)}, signed in ${formatDate(s.createdAt)}`}>
                 {s.current ? "Sign out here" : "End session"}
               </button>
             </li>

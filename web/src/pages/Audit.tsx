@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, type AuditEntry, type AuditPage as Page_, type AuditQuery } from "../api";
-import { Field, FormAlert, Status, Submit, describeError, useForm } from "../components/forms";
+import { Field, FormAlert, Status, Submit, describeError, errorMessage, useForm } from "../components/forms";
 import { Page } from "../components/Page";
 import { downloadText } from "../components/RecoveryCodes";
 import { formatDate } from "../format";
@@ -144,9 +144,12 @@ export function AuditPage() {
     try {
       setData(await api.auditLogs({ ...toQuery(applied), page, size: 20 }));
     } catch (err) {
+      // A filter the API refuses (say, a malformed actor email) is shown at its field.
       const e = describeError(err);
-      setError(e.form ?? Object.entries(e.fields).map(([k, v]) => `${k} ${v}`).join("; "));
+      if (Object.keys(e.fields).length) form.fail(e);
+      else setError(errorMessage(err));
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- form.fail uses only state setters and a ref
   }, [applied, page]);
 
   useEffect(() => {
@@ -167,7 +170,7 @@ export function AuditPage() {
       downloadText(`gatehouse-audit-${new Date().toISOString().slice(0, 10)}.ndjson`, blob);
       setStatus("Export downloaded (one JSON object per line).");
     } catch (err) {
-      setError(describeError(err).form);
+      setError(errorMessage(err));
     } finally {
       setExporting(false);
     }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api, type Member, type MemberFilter } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { Field, FormAlert, Status, Submit, describeError, useForm } from "../components/forms";
+import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "../components/forms";
 import { Card, Page } from "../components/Page";
 import { formatDate } from "../format";
 import { useSession } from "../session";
@@ -46,7 +46,7 @@ export function MembersPage() {
       setMembers((prev) => (cursor && prev ? [...prev, ...page.members] : page.members));
       setNext(page.next);
     } catch (err) {
-      setError(describeError(err).form);
+      setError(errorMessage(err));
     }
   }, [filterId]);
 
@@ -61,7 +61,7 @@ export function MembersPage() {
       setStatus(await action.run());
       await load();
     } catch (err) {
-      setError(describeError(err).form);
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
       setAction(null);
@@ -250,6 +250,11 @@ function InviteForm({ onInvited }: { onInvited: (m: Member) => void }) {
         <Field type="checkbox" label="Administrator" name="isOrgAdmin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />
         <Submit busy={form.busy}>Send invitation</Submit>
       </form>
+      <p className="hint" data-testid="invite-explained">
+        They get a mail with a link to choose their password (valid for 7 days), then set up two-factor authentication if the
+        organization requires it. A server without a mail server configured (no <code>SMTP_URL</code>) writes each mail to
+        its <code>DATA_DIR/outbox/</code> folder and names the file in its log.
+      </p>
     </Card>
   );
 }

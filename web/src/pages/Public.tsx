@@ -24,7 +24,8 @@ export function RegisterPage() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const form = useForm({ passwordField: "password" });
+  // A taken slug (derived or typed) is the slug field's problem: the person picks another there.
+  const form = useForm({ passwordField: "password", codeFields: { CONFLICT: { field: "organizationSlug" } } });
 
   const onSubmit = form.submit(async () => {
     const fields: Record<string, string> = {};
@@ -118,12 +119,12 @@ function NewPasswordForm(props: {
   submitLabel: string;
   withName?: boolean;
   onSubmit: (password: string, name: string) => Promise<void>;
-  tokenFieldMessage: string;
+  invalidLinkMessage: string;
 }) {
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [name, setName] = useState("");
-  const form = useForm({ passwordField: "password", codeFields: { UNAUTHORIZED: { field: "token", message: props.tokenFieldMessage } } });
+  const form = useForm({ passwordField: "password", formMessages: { UNAUTHORIZED: props.invalidLinkMessage } });
 
   const onSubmit = form.submit(async () => {
     if (!password) return form.fail({ fields: { password: "Choose a password." } });
@@ -133,7 +134,7 @@ function NewPasswordForm(props: {
 
   return (
     <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
-      <FormAlert message={form.errors.form ?? form.errors.fields.token ?? null} />
+      <FormAlert message={form.errors.form} />
       {props.withName && <Field label="Your name (optional)" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={form.errors.fields.name} />}
       <Field
         label="New password"
@@ -149,6 +150,18 @@ function NewPasswordForm(props: {
       <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
       <Submit busy={form.busy}>{props.submitLabel}</Submit>
     </form>
+  );
+}
+
+/** A mailed link opened in a browser where someone is signed in: say whose session it replaces. */
+function SignedInNotice({ action }: { action: string }) {
+  const { status, user } = useSession();
+  if (status !== "signedIn" || !user) return null;
+  return (
+    <p className="notice" data-testid="signed-in-notice">
+      This browser is signed in as {user.email}. {action} signs you in here as the person the link was sent to instead (use a private
+      window to keep both).
+    </p>
   );
 }
 
@@ -169,9 +182,10 @@ export function ResetPasswordPage({ query }: { query: URLSearchParams }) {
   if (!token) return <MissingToken title="Reset your password" what="password reset" />;
   return (
     <Page title="Reset your password" narrow intro={<p>Choose a new password. Two-factor authentication still applies when you continue.</p>}>
+      <SignedInNotice action="Resetting the password" />
       <NewPasswordForm
         submitLabel="Set new password"
-        tokenFieldMessage="This reset link is invalid, used or expired. Ask for a new one from the sign-in page."
+        invalidLinkMessage="This reset link is invalid, used or expired. Ask for a new one from the sign-in page."
         onSubmit={async (password) => session.advance(await api.resetPassword({ token, password }), null)}
       />
       <p className="links">
@@ -187,10 +201,11 @@ export function SetPasswordPage({ query }: { query: URLSearchParams }) {
   if (!token) return <MissingToken title="Accept your invitation" what="invitation" />;
   return (
     <Page title="Accept your invitation" narrow intro={<p>Welcome! Choose the password you will sign in with.</p>}>
+      <SignedInNotice action="Accepting the invitation" />
       <NewPasswordForm
         submitLabel="Set password and continue"
         withName
-        tokenFieldMessage="This invitation link is invalid, used or expired. Ask your administrator to send a new one."
+        invalidLinkMessage="This invitation link is invalid, used or expired. Ask your administrator to send a new one."
         onSubmit={async (password, name) => session.advance(await api.setPassword({ inviteToken: token, password, ...(name ? { name } : {}) }), null)}
       />
     </Page>

@@ -1,19 +1,12 @@
 import { useEffect, useState } from "react";
 import { api, type OrganizationSettings, type SettingsPatch } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { Field, FormAlert, Status, Submit, describeError, useForm } from "../components/forms";
+import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "../components/forms";
 import { Card, Page } from "../components/Page";
+import { validateSettings, type SettingsDraft } from "../rules";
 import { useSession } from "../session";
 
-interface Draft {
-  mfaRequired: boolean;
-  passwordMinLength: string;
-  passwordRequireUppercase: boolean;
-  passwordRequireLowercase: boolean;
-  passwordRequireDigit: boolean;
-  passwordRequireSpecialChar: boolean;
-  passwordExpirationDays: string;
-}
+type Draft = SettingsDraft;
 
 const CHECKS = [
   ["passwordRequireUppercase", "Require an uppercase letter"],
@@ -34,28 +27,6 @@ function draftOf(s: OrganizationSettings): Draft {
   };
 }
 
-/** The API's ranges (DESIGN.md, "Settings validation"), with the API's own messages. */
-export function validateDraft(d: Draft): { fields: Record<string, string>; values: Omit<OrganizationSettings, "id" | "name" | "subscriptionTier"> | null } {
-  const fields: Record<string, string> = {};
-  const min = d.passwordMinLength.trim();
-  if (!/^\d+$/.test(min) || Number(min) < 8 || Number(min) > 128) fields.passwordMinLength = "must be between 8 and 128";
-  const days = d.passwordExpirationDays.trim();
-  if (days !== "" && (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 365)) fields.passwordExpirationDays = "must be between 1 and 365";
-  if (Object.keys(fields).length) return { fields, values: null };
-  return {
-    fields,
-    values: {
-      mfaRequired: d.mfaRequired,
-      passwordMinLength: Number(min),
-      passwordRequireUppercase: d.passwordRequireUppercase,
-      passwordRequireLowercase: d.passwordRequireLowercase,
-      passwordRequireDigit: d.passwordRequireDigit,
-      passwordRequireSpecialChar: d.passwordRequireSpecialChar,
-      passwordExpirationDays: days === "" ? null : Number(days),
-    },
-  };
-}
-
 export function SettingsPage() {
   const { user } = useSession();
   const [saved, setSaved] = useState<OrganizationSettings | null>(null);
@@ -71,7 +42,7 @@ export function SettingsPage() {
         setSaved(s);
         setDraft(draftOf(s));
       },
-      (err: unknown) => setLoadError(describeError(err).form),
+      (err: unknown) => setLoadError(errorMessage(err)),
     );
   }, []);
 
@@ -89,7 +60,7 @@ export function SettingsPage() {
 
   const onSubmit = form.submit(async () => {
     setStatus(null);
-    const { fields, values } = validateDraft(draft);
+    const { fields, values } = validateSettings(draft);
     if (!values) return form.fail({ fields });
     const patch: SettingsPatch = {};
     for (const key of Object.keys(values) as (keyof typeof values)[]) {

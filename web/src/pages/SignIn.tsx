@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { api, rememberedSlug, rememberSlug, type AuthUser } from "../api";
+import { ApiError, api, rememberedSlug, rememberSlug, type AuthUser, type LoginResponse } from "../api";
 import { Field, FormAlert, RuleList, Submit, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
 import { Page } from "../components/Page";
@@ -63,6 +63,26 @@ export function SignInPage() {
   );
 }
 
+/** What the sign-in page says when an intermediate token (challenge, password change, setup) is no longer valid. */
+export const STEP_EXPIRED_NOTICE = "That sign-in step has expired or was used up. Please sign in again.";
+
+/** An intermediate token the API no longer accepts: expired, used, or spent by too many wrong codes. */
+export function isStepExpired(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "UNAUTHORIZED";
+}
+
+/** Runs one call of a sign-in step: its answer continues the sign-in; a dead step token starts it over. */
+async function continueWith(session: ReturnType<typeof useSession>, call: () => Promise<LoginResponse>): Promise<void> {
+  let res: LoginResponse;
+  try {
+    res = await call();
+  } catch (err) {
+    if (isStepExpired(err)) return session.cancelFlow(STEP_EXPIRED_NOTICE);
+    throw err;
+  }
+  session.advance(res);
+}
+
 /** Renders the sign-in step in progress (MFA code, expired password, MFA enrolment). */
 export function FlowStepPage({ step }: { step: FlowStep }) {
   switch (step.kind) {
@@ -87,7 +107,7 @@ function MfaStep({ token }: { token: string }) {
     const value = recovery ? code.trim() : code.replace(/\s+/g, "");
     if (!recovery && !/^\d{6}$/.test(value)) return form.fail({ fields: { code: "Enter the 6-digit code from your authenticator app." } });
     if (recovery && value.length < 6) return form.fail({ fields: { code: "Enter one of your recovery codes." } });
-    session.advance(await api.verifyMfa({ mfaChallengeToken: token, code: value }));
+    await continueWith(session, () => api.verifyMfa({ mfaChallengeToken: token, code: value }));
   });
 
   return (
@@ -136,7 +156,7 @@ function MfaStep({ token }: { token: string }) {
           {recovery ? "Use an authenticator code" : "Use a recovery code"}
         </button>{" "}
         ·{" "}
-        <button type="button" className="link-button" onClick={session.cancelFlow}>
+        <button type="button" className="link-button" onClick={() => session.cancelFlow()}>
           Back to sign-in
         </button>
       </p>
@@ -155,7 +175,7 @@ function ExpiredPasswordStep({ token }: { token: string }) {
   const onSubmit = form.submit(async () => {
     if (unmetRules(password, policy)) return form.fail({ fields: { newPassword: "The password does not meet every rule below yet." } });
     if (password !== confirm) return form.fail({ fields: { confirm: "The two passwords do not match." } });
-    session.advance(await api.changeExpiredPassword({ passwordChangeToken: token, newPassword: password }));
+    await continueWith(session, () => api.changeExpiredPassword({ passwordChangeToken: token, newPassword: password }));
   });
 
   return (
@@ -190,7 +210,7 @@ function ExpiredPasswordStep({ token }: { token: string }) {
         <Submit busy={form.busy}>Change password and continue</Submit>
       </form>
       <p className="links">
-        <button type="button" className="link-button" onClick={session.cancelFlow}>
+        <button type="button" className="link-button" onClick={() => session.cancelFlow()}>
           Back to sign-in
         </button>
       </p>
@@ -221,9 +241,9 @@ function EnrolStep({ token }: { token: string }) {
       narrow
       intro={<p>Your organization requires two-factor authentication. Set up an authenticator app to finish signing in.</p>}
     >
-      <MfaEnrol setupToken={token} onConfirmed={(r) => setCodes({ recoveryCodes: r.recoveryCodes, accessToken: r.accessToken, user: r.user })} />
+      <MfaEnrol setupToken={token} onExpired={() => session.cancelFlow(STEP_EXPIRED_NOTICE)} onConfirmed={(r) => setCodes({ recoveryCodes: r.recoveryCodes, accessToken: r.accessToken, user: r.user })} />
       <p className="links">
-        <button type="button" className="link-button" onClick={session.cancelFlow}>
+        <button type="button" className="link-button" onClick={() => session.cancelFlow()}>
           Cancel and sign out
         </button>
       </p>
