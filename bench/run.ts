@@ -282,7 +282,9 @@ async function peerSection(ours: { login: LoadResult; settings: LoadResult }): P
         const signin = await signInLoad(server, hashing, N);
         const ratio = ours.login.rps / signin.rps;
         const hashNote = hashing === "scrypt" ? "its default: scrypt N=16384 r=16 p=1 (node:crypto)" : "ours: argon2id m=19456 KiB t=2 p=1";
-        rows.push({ section, name: `sign-in, ${hashNote}`, result: signin, floor: `ours ${ours.login.rps.toFixed(1)}/s`, ratio, target: ">= 4", pass: ratio >= 4 });
+        // The target is against its default hash; with ours the ratio shows what everything but the hash costs.
+        const target = hashing === "scrypt" ? { target: ">= 4", pass: ratio >= 4 } : {};
+        rows.push({ section, name: `sign-in, ${hashNote}`, result: signin, floor: `ours ${ours.login.rps.toFixed(1)}/s`, ratio, ...target });
         peer[`signin-${hashing}`] = signin;
         if (hashing === "scrypt") {
           const session = await sessionLoad(server, await signIn(server, `${hashing}1@bench.test`));
