@@ -34,6 +34,9 @@ import type {
   VerifyMfaBody,
 } from "./types.gen.js";
 
+/** The filters of an audit export (`format=ndjson` answers every match: no paging). */
+export type AuditExportQuery = Omit<ListAuditLogsQuery, "format" | "page" | "size">;
+
 export interface UserPage {
   users: UserResponse[];
   /** Pass as `cursor` for the next page; null on the last one. */
@@ -101,7 +104,18 @@ export class GatehouseClient {
     return this.transport.call("changeExpiredPassword", { body }, options);
   }
 
-  /** Rotates the refresh token (the client's own when omitted; the cookie in cookie mode). */
+  /**
+   * Renews the client's own session (its refresh token; the cookie in cookie mode),
+   * sharing whatever refresh is in flight, a 401's included, so a rotated token is never
+   * presented twice; under `refreshLock` when given. The client keeps the new tokens and
+   * forgets them when the server refuses the refresh token (401). A browser console
+   * calls it on load to get an access token back from the cookie.
+   */
+  refreshSession(): Promise<TokenResponse> {
+    return this.transport.refreshOnce();
+  }
+
+  /** Rotates the refresh token (the client's own when omitted; the cookie in cookie mode); see also refreshSession(). */
   async refresh(refreshToken?: string, options?: CallOptions): Promise<TokenResponse> {
     const token = refreshToken ?? this.tokens.refreshToken;
     return this.transport.call("refresh", { body: token ? { refreshToken: token } : {} }, options);
@@ -248,9 +262,17 @@ export class GatehouseClient {
   }
 
   /** Every matching entry, newest first, read as the server streams them (`format=ndjson`). */
-  async *exportAuditLogs(query: Omit<ListAuditLogsQuery, "format" | "page" | "size"> = {}, options?: CallOptions): AsyncGenerator<AuditEntry> {
-    const response = await this.transport.send("listAuditLogs", { query: { ...query, format: "ndjson" } }, options);
-    yield* readNdjson<AuditEntry>(response);
+  async *exportAuditLogs(query: AuditExportQuery = {}, options?: CallOptions): AsyncGenerator<AuditEntry> {
+    yield* readNdjson<AuditEntry>(await this.sendAuditExport(query, options));
+  }
+
+  /** The same export whole, as the server's NDJSON bytes (one entry a line): e.g. to save as a file in a browser. */
+  async downloadAuditLogs(query: AuditExportQuery = {}, options?: CallOptions): Promise<Blob> {
+    return (await this.sendAuditExport(query, options)).blob();
+  }
+
+  private sendAuditExport(query: AuditExportQuery, options: CallOptions | undefined): Promise<Response> {
+    return this.transport.send("listAuditLogs", { query: { ...query, format: "ndjson" } }, options);
   }
 
   // --- Keys ---

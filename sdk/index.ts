@@ -5,7 +5,7 @@
  * from the server's OpenAPI document. README.md ("Client SDK") has an example.
  */
 // `Gatehouse` is the name integrators import (`new Gatehouse({ baseUrl })`); `GatehouseClient` the same class.
-export { GatehouseClient, GatehouseClient as Gatehouse, type UserPage } from "./client.js";
+export { GatehouseClient, GatehouseClient as Gatehouse, type AuditExportQuery, type UserPage } from "./client.js";
 export { FlashbackApi, GOOGLE_AUTH, type FlashbackCallOptions } from "./flashback.js";
 export { GatehouseError, type ClientErrorCode, type GatehouseErrorDetails, type PolicyViolation } from "./errors.js";
 export { signIn, type SignInCallbacks, type SignInResult, type StepAttempt } from "./sign-in.js";

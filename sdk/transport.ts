@@ -1,5 +1,5 @@
 import { GatehouseError } from "./errors.js";
-import { operations, type OperationId, type Operations } from "./types.gen.js";
+import { operations, type OperationId, type Operations, type TokenResponse } from "./types.gen.js";
 
 export interface Tokens {
   accessToken: string | null;
@@ -23,6 +23,18 @@ export interface GatehouseClientOptions {
   cookieRefresh?: boolean;
   /** Refresh the access token once on a 401 `invalid_token`, then retry (default true). */
   autoRefresh?: boolean;
+  /**
+   * A call's access token was refused (401 `invalid_token`) and no refresh renewed it
+   * (the refresh token was refused, or the refresh failed): called with that call's
+   * error just before the call rejects with it. The place to send the user back to sign-in.
+   */
+  onSessionLost?: (error: GatehouseError) => void;
+  /**
+   * Runs every refresh of this client, e.g. under a lock shared with other clients of
+   * the same session: a rotated refresh token must never be presented twice. In a
+   * browser, across tabs: `(refresh) => navigator.locks.request("gatehouse-refresh", refresh)`.
+   */
+  refreshLock?: <T>(refresh: () => Promise<T>) => Promise<T>;
   /** Sent with every request. */
   headers?: Record<string, string>;
 }
@@ -59,7 +71,7 @@ export class Transport {
   private readonly options: GatehouseClientOptions;
   private tokens: Tokens;
   /** The refresh in flight: concurrent 401s wait for this one instead of each rotating the token. */
-  private refreshing: Promise<void> | null = null;
+  private refreshing: Promise<TokenResponse> | null = null;
 
   constructor(options: GatehouseClientOptions = {}) {
     this.options = options;
@@ -116,6 +128,7 @@ export class Transport {
         // Another call may have refreshed already while this one was in flight: then just retry.
         if (this.tokens.accessToken === sentToken) await this.refreshOnce();
       } catch {
+        this.options.onSessionLost?.(original);
         throw original;
       }
       response = await attempt(this.tokens.accessToken);
@@ -140,19 +153,25 @@ export class Transport {
     return /invalid_token/.test(response.headers.get("www-authenticate") ?? "");
   }
 
-  /** One refresh at a time, whoever asks: a rotated refresh token must not be presented twice. */
-  refreshOnce(): Promise<void> {
+  /**
+   * One refresh at a time, whoever asks (a 401, or the client's refreshSession()):
+   * a rotated refresh token must not be presented twice. Runs under `refreshLock` when given.
+   */
+  refreshOnce(): Promise<TokenResponse> {
     if (!this.refreshing) {
-      this.refreshing = (async () => {
+      const refresh = async (): Promise<TokenResponse> => {
+        // Read under the lock: whoever held it before may have rotated the token.
         const refreshToken = this.tokens.refreshToken;
         try {
-          await this.call("refresh", { body: refreshToken ? { refreshToken } : {} });
+          return await this.call("refresh", { body: refreshToken ? { refreshToken } : {} });
         } catch (err) {
           // A refresh token the server refused is dead: forget the session.
           if (err instanceof GatehouseError && err.status === 401) this.setTokens({ accessToken: null, refreshToken: null });
           throw err;
         }
-      })().finally(() => {
+      };
+      const lock = this.options.refreshLock;
+      this.refreshing = (async () => (lock ? lock(refresh) : refresh()))().finally(() => {
         this.refreshing = null;
       });
     }

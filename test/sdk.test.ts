@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import { GatehouseClient, GatehouseError, OPERATION_METHODS, operations, signIn, type OperationId, type Tokens } from "../sdk/index.js";
+import { GatehouseClient, GatehouseError, OPERATION_METHODS, operations, signIn, type GatehouseClientOptions, type OperationId, type Tokens } from "../sdk/index.js";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { STRONG_PASSWORD, uniqueSlug } from "./helpers/api.js";
 import { freshCode, mailedToken, recordingFetch } from "./helpers/sdk.js";
@@ -19,7 +19,7 @@ async function refused(promise: Promise<unknown>, expected: Partial<Pick<Gatehou
 describeEachDatabase("TypeScript SDK against a live server", (h) => {
   let baseUrl = "";
   const called: OperationId[] = [];
-  const client = (extra: { onTokens?: (t: Tokens) => void; cookieRefresh?: boolean } = {}) =>
+  const client = (extra: Omit<GatehouseClientOptions, "baseUrl" | "fetch"> = {}) =>
     new GatehouseClient({ baseUrl, fetch: recordingFetch(called), ...extra });
   const newAdmin = async () => {
     const slug = uniqueSlug("sdk");
@@ -100,6 +100,10 @@ describeEachDatabase("TypeScript SDK against a live server", (h) => {
     const exported = [];
     for await (const entry of admin.exportAuditLogs({ eventType: "USER_CREATE" })) exported.push(entry);
     assert.deepEqual(exported.map((e) => e.resourceName), [bobEmail]);
+    const file = await admin.downloadAuditLogs({ eventType: "USER_CREATE" });
+    assert.ok(file instanceof Blob);
+    const lines = (await file.text()).split("\n").filter(Boolean);
+    assert.deepEqual(lines.map((line) => JSON.parse(line)), exported, "the download is the export's NDJSON, line for line");
 
     const before = admin.tokens;
     const rotated = await admin.refresh();
@@ -193,6 +197,61 @@ describeEachDatabase("TypeScript SDK against a live server", (h) => {
     assert.equal((await browser.me()).organizationSlug, slug, "refreshed through the cookie");
     await browser.logout();
     await refused(browser.refresh(), { status: 400, code: "VALIDATION_ERROR" });
+  });
+
+  test("cookie mode, as the console runs it: refreshSession() shares the refresh, refreshLock runs it, onSessionLost says when it is over", async () => {
+    const slug = uniqueSlug("sdk");
+    let locked = 0;
+    const lost: GatehouseError[] = [];
+    const browser = client({
+      cookieRefresh: true,
+      refreshLock: async (refresh) => (locked++, refresh()),
+      onSessionLost: (err) => void lost.push(err),
+    });
+    const { user } = await browser.register({ organizationName: "Console Co", organizationSlug: slug, email: `a@${slug}.test`, password: STRONG_PASSWORD });
+
+    // A reload: no access token, only the cookie. Concurrent callers share one refresh.
+    browser.setTokens({ accessToken: null, refreshToken: null });
+    const start = called.length;
+    const [a, b] = await Promise.all([browser.refreshSession(), browser.refreshSession()]);
+    assert.equal(a, b, "one answer for both callers");
+    assert.equal(a.refreshToken, null, "the refresh token stays in the cookie");
+    assert.equal(browser.tokens.accessToken, a.accessToken);
+    assert.deepEqual(called.slice(start), ["refresh"]);
+    assert.equal(locked, 1);
+
+    // An expired access token: the 401 refreshes through the lock; nothing is lost.
+    h.clock.advance((h.config.accessTokenTtl + 1) * 1000);
+    assert.equal((await browser.me()).id, user.id);
+    assert.equal(locked, 2);
+    assert.deepEqual(lost, []);
+
+    // Every session ended (by an admin, here the user herself): the refresh is refused too.
+    await browser.revokeUserSessions(user.id);
+    const err = await refused(browser.listSessions(), { status: 401, code: "UNAUTHORIZED" });
+    assert.deepEqual(lost, [err], "onSessionLost hears the call's own 401, once");
+    assert.deepEqual(browser.tokens, { accessToken: null, refreshToken: null });
+    await refused(browser.refreshSession(), { status: 400, code: "VALIDATION_ERROR" }); // the refused cookie was cleared
+    assert.equal(lost.length, 1, "an explicit refreshSession() that fails is not a lost call");
+
+    // A refused password is no lost session: no refresh, no hook.
+    await refused(browser.login({ organizationSlug: slug, email: `a@${slug}.test`, password: "Not-The-Password-1" }), { status: 401, code: "INVALID_CREDENTIALS" });
+    assert.equal(lost.length, 1);
+  });
+
+  test("a rate-limited call says when to try again (Retry-After)", async () => {
+    const { slug, email } = await newAdmin();
+    const anonymous = client();
+    let limited: GatehouseError | undefined;
+    for (let i = 0; i < 10 && !limited; i++) {
+      const err = await anonymous.login({ organizationSlug: slug, email, password: `wrong-${i}` }).then(() => assert.fail("a wrong password"), (e: unknown) => e);
+      assert.ok(err instanceof GatehouseError, String(err));
+      if (err.status === 429) limited = err;
+      else assert.equal(err.code, "INVALID_CREDENTIALS");
+    }
+    assert.ok(limited, "the account locks after repeated wrong passwords");
+    assert.equal(limited.code, "RATE_LIMITED");
+    assert.ok(limited.retryAfterSeconds !== null && limited.retryAfterSeconds > 0, String(limited.retryAfterSeconds));
   });
 
   test("every operation of the OpenAPI document was called through its SDK method", () => {

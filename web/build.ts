@@ -4,9 +4,9 @@
  *   node --import tsx web/build.ts           build if missing or stale (npm start's prestart)
  *   node --import tsx web/build.ts --force   always build (npm run build:web)
  *
- * A fingerprint of web/ (and of the Vite and React versions) is kept in
- * dist/web/.fingerprint, so repeated runs (every `npm start`, every browser test
- * file) cost a directory walk, not a build. The build goes to a temporary
+ * A fingerprint of web/ and sdk/ (which the console bundles) and of the Vite and
+ * React versions is kept in dist/web/.fingerprint, so repeated runs (every
+ * `npm start`, every browser test file) cost a directory walk, not a build. The build goes to a temporary
  * directory and is moved into place under a lock directory, so two processes
  * never serve or build a half-written console.
  */
@@ -17,6 +17,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const WEB_DIR = fileURLToPath(new URL(".", import.meta.url));
 const REPO_DIR = join(WEB_DIR, "..");
+/** What the console is built from: its own sources and the SDK its api.ts adapts. */
+const SOURCE_DIRS = [WEB_DIR, join(REPO_DIR, "sdk")];
 export const CONSOLE_OUT_DIR = join(REPO_DIR, "dist", "web");
 const FINGERPRINT_FILE = ".fingerprint";
 const LOCK_STALE_MS = 5 * 60_000;
@@ -36,11 +38,11 @@ function packageVersion(name: string): string {
   }
 }
 
-/** What the build depends on: every file under web/ and the toolchain's versions. */
+/** What the build depends on: every file under web/ and sdk/, and the toolchain's versions. */
 export function sourceFingerprint(): string {
   const hash = createHash("sha256");
-  for (const file of filesUnder(WEB_DIR).sort()) {
-    hash.update(relative(WEB_DIR, file)).update("\0").update(readFileSync(file)).update("\0");
+  for (const file of SOURCE_DIRS.flatMap(filesUnder).sort()) {
+    hash.update(relative(REPO_DIR, file)).update("\0").update(readFileSync(file)).update("\0");
   }
   for (const name of ["vite", "react", "react-dom"]) hash.update(`${name}@${packageVersion(name)}\0`);
   return hash.digest("hex");

@@ -2,7 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { GatehouseClient } from "../../sdk/index.js";
 import { totpCode } from "../../src/crypto/totp.js";
 import { browserSkip, latestMailTo, launchBrowser, linkPath, screenshot, startConsoleServer, type ConsoleServer } from "./browser.js";
 
@@ -541,6 +542,44 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await member.getByLabel("Repeat the new password").fill(EXPIRY_NEW_PASSWORD);
     await member.getByRole("button", { name: "Change password and continue" }).click();
     await heading(member, "My account").waitFor();
+  });
+
+  test("an expired access token is renewed from the cookie unseen; a session ended elsewhere returns to sign-in, saying so", async () => {
+    await heading(member, "My account").waitFor();
+    const calls: string[] = [];
+    const record = (req: Request) => {
+      const path = new URL(req.url()).pathname;
+      if (path.startsWith("/api/")) calls.push(`${req.method()} ${path}`);
+    };
+    member.on("request", record);
+    const changePassword = async () => {
+      await member.getByLabel("Current password").fill("Not-The-Password-1");
+      await member.getByLabel("New password", { exact: true }).fill(MEMBER_NEW_PASSWORD);
+      await member.getByLabel("Repeat the new password").fill(MEMBER_NEW_PASSWORD);
+      await member.getByRole("button", { name: "Change password", exact: true }).click();
+    };
+    try {
+      // Past the access token's lifetime (ACCESS_TOKEN_TTL, 900 s by default): the call is refused,
+      // the cookie renews the token once, and the call is sent again, whose own answer the form shows.
+      server.clock.advance(901_000);
+      await changePassword();
+      await member.locator('[data-field="currentPassword"] .field-error').getByText("The current password is not correct.").waitFor();
+      assert.deepEqual(calls, ["POST /api/v1/auth/change-password", "POST /api/v1/auth/refresh", "POST /api/v1/auth/change-password"]);
+
+      // The member ends this browser's session from elsewhere (here the SDK, signed in as them).
+      const elsewhere = new GatehouseClient({ baseUrl: server.baseUrl });
+      await elsewhere.signIn({ organizationSlug: slug, email: memberEmail, password: EXPIRY_NEW_PASSWORD }, { onMfaCode: () => nextCode() });
+      for (const s of await elsewhere.listSessions()) if (!s.current) await elsewhere.revokeSession(s.id);
+      calls.length = 0;
+      await changePassword();
+      await heading(member, "Sign in").waitFor();
+      await member.getByText("Your session ended. Please sign in again.").waitFor();
+      assert.deepEqual(calls, ["POST /api/v1/auth/change-password", "POST /api/v1/auth/refresh"], "one refresh, refused: no retry");
+      assert.equal((await memberCtx.cookies()).find((c) => c.name === "gatehouse_refresh"), undefined, "the refused cookie is cleared");
+      await screenshot(member, "console-session-ended");
+    } finally {
+      member.off("request", record);
+    }
   });
 
   test("no page broke its Content-Security-Policy or threw a script error", () => {

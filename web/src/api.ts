@@ -1,191 +1,74 @@
 /**
- * Every HTTP call the console makes, in one place (to be replaced by the typed
- * SDK in sdk/ later). The access token lives in this module's memory only; the
- * refresh token is an HttpOnly cookie the server sets because every request
- * carries `X-Gatehouse-Client: console` (docs/console.md). Nothing is stored in
- * localStorage except the last organization slug (see rememberSlug).
+ * The console's side of the typed SDK (sdk/): one client in cookie mode, and the
+ * console's names for its calls. The access token lives in that client's memory
+ * only; the refresh token is an HttpOnly cookie the server sets because cookie mode
+ * sends `X-Gatehouse-Client: console` with every request (docs/console.md). Nothing
+ * is stored in localStorage except the last organization slug (see rememberSlug).
+ * Failures are the SDK's GatehouseError (re-exported here for the pages).
  */
 
-import type { PasswordPolicy } from "./rules";
+import {
+  GatehouseClient,
+  GatehouseError,
+  type AuditExportQuery,
+  type ChangeExpiredPasswordBody,
+  type ChangePasswordBody,
+  type ConfirmMfaSetupBody,
+  type ForgotPasswordBody,
+  type InviteUserBody,
+  type ListAuditLogsQuery,
+  type ListUsersQuery,
+  type LoginBody,
+  type RegisterBody,
+  type ResetPasswordBody,
+  type SetPasswordBody,
+  type SettingsPatch,
+  type TokenResponse,
+  type UpdateUserBody,
+  type VerifyMfaBody,
+} from "../../sdk/index.js";
 
-// ---- shapes (the API's, trimmed to what the console reads) ----
+export { GatehouseError };
+export type {
+  AuditEntry,
+  AuditPage,
+  AuthUser,
+  LoginResponse,
+  MfaSetup,
+  OrganizationSettings,
+  OwnSession,
+  PasswordPolicy,
+  SettingsPatch,
+  TokenResponse,
+  MeResponse as Me,
+  MfaSetupConfirmation as MfaConfirm,
+  UserResponse as Member,
+} from "../../sdk/index.js";
 
-export interface AuthUser {
-  id: string;
-  email: string;
-  name: string | null;
-  isOrgAdmin: boolean;
-  organizationId: string;
-  organizationName: string;
-  organizationSlug: string;
-  subscriptionTier: string;
-  mfaEnabled: boolean;
+export type MemberFilter = Pick<ListUsersQuery, "mfaEnabled" | "isOrgAdmin" | "isActive" | "q">;
+export type AuditQuery = Omit<ListAuditLogsQuery, "format">;
+
+/** The API's error code (`INVALID_MFA_CODE`, ...), or null when the failure is no API error body (no network, a proxy's page). */
+export function errorCode(err: unknown): string | null {
+  return err instanceof GatehouseError && err.dialect === "entryguard" ? String(err.code) : null;
 }
 
-export interface LoginResponse {
-  mfaRequired: boolean;
-  mfaChallengeToken: string | null;
-  mfaChallengeExpiresIn: number | null;
-  passwordExpired: boolean;
-  passwordChangeToken: string | null;
-  mfaSetupRequired: boolean;
-  mfaSetupToken: string | null;
-  accessToken: string | null;
-  refreshToken: string | null;
-  expiresIn: number | null;
-  tokenType: string | null;
-  user: AuthUser | null;
-  passwordExpiresAt: string | null;
-}
-
-export interface TokenResponse {
-  accessToken: string;
-  refreshToken: string | null;
-  expiresIn: number;
-  tokenType: string;
-  user: AuthUser;
-}
-
-export interface Me extends AuthUser {
-  platformRole: string;
-  organizationMfaRequired: boolean;
-}
-
-export type { PasswordPolicy };
-
-export interface MfaSetup {
-  qrCodeBase64: string;
-  secret: string;
-  otpauthUrl: string;
-}
-
-export interface MfaConfirm extends Partial<TokenResponse> {
-  recoveryCodes: string[];
-}
-
-export interface OwnSession {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  ipAddress: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
-
-export interface OrganizationSettings {
-  id: string;
-  name: string;
-  subscriptionTier: string;
-  mfaRequired: boolean;
-  passwordMinLength: number;
-  passwordRequireUppercase: boolean;
-  passwordRequireLowercase: boolean;
-  passwordRequireDigit: boolean;
-  passwordRequireSpecialChar: boolean;
-  passwordExpirationDays: number | null;
-}
-
-export type SettingsPatch = Partial<Omit<OrganizationSettings, "id" | "name" | "subscriptionTier">>;
-
-export interface Member {
-  id: string;
-  email: string;
-  name: string | null;
-  isOrgAdmin: boolean;
-  isActive: boolean;
-  mfaEnabled: boolean;
-  lastLoginAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MemberFilter {
-  mfaEnabled?: boolean;
-  isOrgAdmin?: boolean;
-  isActive?: boolean;
-  q?: string;
-}
-
-export interface AuditEntry {
-  id: string;
-  eventType: string;
-  actorEmail: string | null;
-  actorType: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  resourceName: string | null;
-  result: string;
-  ipAddress: string | null;
-  errorMessage: string | null;
-  details: Record<string, unknown> | null;
-  organizationName: string | null;
-  createdAt: string;
-}
-
-export interface AuditQuery {
-  eventType?: string;
-  actorEmail?: string;
-  from?: string;
-  to?: string;
-  page?: number;
-  size?: number;
-}
-
-export interface AuditPage {
-  content: AuditEntry[];
-  totalElements: number;
-  totalPages: number;
-  number: number;
-  size: number;
-}
-
-// ---- errors ----
-
-/** An API error, with what the forms need: per-field messages, policy rules, when to retry. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly fieldErrors: Record<string, string> = {},
-    readonly details: { rule: string; message: string }[] = [],
-    readonly retryAfterSeconds: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
-async function toApiError(res: Response): Promise<ApiError> {
-  const retry = res.headers.get("retry-after");
-  const retryAfter = retry && /^\d+$/.test(retry) ? Number(retry) : null;
-  let body: { error?: string; message?: string; validationErrors?: Record<string, string>; details?: { rule: string; message: string }[] } = {};
-  try {
-    body = await res.json();
-  } catch {
-    // not JSON (a proxy's page): keep the status
-  }
-  return new ApiError(
-    res.status,
-    body.error ?? `HTTP_${res.status}`,
-    body.message ?? `The server answered ${res.status}`,
-    body.validationErrors ?? {},
-    body.details ?? [],
-    retryAfter,
-  );
-}
-
-// ---- the token in memory ----
-
-let accessToken: string | null = null;
 let onSessionLost: (() => void) | null = null;
 
-export function setAccessToken(token: string | null): void {
-  accessToken = token;
-}
+const client = new GatehouseClient({
+  // Same origin; the refresh token stays in the HttpOnly cookie.
+  cookieRefresh: true,
+  // Never an answer from the browser's cache (the API also sends no-store).
+  fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }),
+  // Refresh tokens are single-use and a reused one ends the whole session (reuse
+  // detection), so two tabs must never refresh with the same cookie at once: a Web
+  // Lock serializes them; within this tab the SDK shares one refresh among callers.
+  refreshLock: async (refresh) => (navigator.locks ? await navigator.locks.request("gatehouse-refresh", refresh) : await refresh()),
+  onSessionLost: () => onSessionLost?.(),
+});
 
-export function hasAccessToken(): boolean {
-  return accessToken !== null;
+export function setAccessToken(token: string | null): void {
+  client.setTokens({ accessToken: token, refreshToken: null });
 }
 
 /** Called when a signed-in request fails and the refresh cookie cannot renew it. */
@@ -193,88 +76,13 @@ export function setSessionLostHandler(handler: () => void): void {
   onSessionLost = handler;
 }
 
-const CLIENT_HEADER = { "X-Gatehouse-Client": "console" };
-
-type Query = Record<string, string | number | boolean | undefined>;
-
-function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
-}
-
-interface RequestOptions {
-  body?: unknown;
-  query?: Query;
-  /** A bearer other than the session's (an mfaSetupToken), or false for none. */
-  bearer?: string | false;
-}
-
-async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { ...CLIENT_HEADER };
-  const token = options.bearer === undefined ? accessToken : options.bearer;
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (method === "POST" || method === "PATCH") {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(options.body ?? {});
-  }
-  return fetch(withQuery(`/api/v1${path}`, options.query), { method, headers, body, credentials: "same-origin", cache: "no-store" });
-}
-
-/** A call; with the session's token, a 401 triggers one refresh and one retry. */
-async function raw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-  let res = await send(method, path, options);
-  // Only an expired or revoked token is renewed; a wrong password or code (also 401) is not retried.
-  if (res.status === 401 && options.bearer === undefined && accessToken && (await toApiError(res.clone())).code === "UNAUTHORIZED") {
-    const renewed = await refreshSession();
-    if (renewed) res = await send(method, path, options);
-    else onSessionLost?.();
-  }
-  if (!res.ok) throw await toApiError(res);
-  return res;
-}
-
-async function json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const res = await raw(method, path, options);
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-// ---- refresh: one at a time, across tabs ----
-
-let inflight: Promise<TokenResponse | null> | null = null;
-
-/**
- * Rotates the refresh cookie. Refresh tokens are single-use and a reused one ends
- * the whole session (reuse detection), so two tabs must never refresh with the
- * same cookie at once: a Web Lock serializes them, and within a tab concurrent
- * callers share one request.
- */
+/** Renews the session from the refresh cookie (on load, too); null when there is none to renew. */
 export function refreshSession(): Promise<TokenResponse | null> {
-  inflight ??= (async () => {
-    const run = async (): Promise<TokenResponse | null> => {
-      const res = await send("POST", "/auth/refresh", { bearer: false });
-      if (!res.ok) {
-        accessToken = null;
-        return null;
-      }
-      const tokens = (await res.json()) as TokenResponse;
-      accessToken = tokens.accessToken;
-      return tokens;
-    };
-    try {
-      return navigator.locks ? await navigator.locks.request("gatehouse-refresh", run) : await run();
-    } catch {
-      return null;
-    } finally {
-      inflight = null;
-    }
-  })();
-  return inflight;
+  return client.refreshSession().catch((err: unknown) => {
+    // The server refused (no cookie, a dead one): signed out. A network failure keeps the token.
+    if (err instanceof GatehouseError && err.status !== 0) setAccessToken(null);
+    return null;
+  });
 }
 
 // ---- the last organization slug (the only thing the console keeps) ----
@@ -297,76 +105,56 @@ export function rememberSlug(slug: string): void {
   }
 }
 
-// ---- the API ----
+// ---- the API, in the pages' words ----
 
-const bool = (v: boolean | undefined) => (v === undefined ? undefined : String(v));
+/** A setup token (of a sign-in's MFA enrolment) instead of the session's. */
+const withToken = (token: string | undefined) => (token ? { token } : {});
 
 export const api = {
   // sign-in state machine (login shape answers)
-  login: (body: { organizationSlug: string; email: string; password: string }) =>
-    json<LoginResponse>("POST", "/auth/login", { body, bearer: false }),
-  verifyMfa: (body: { mfaChallengeToken: string; code: string }) => json<LoginResponse>("POST", "/auth/verify-mfa", { body, bearer: false }),
-  changeExpiredPassword: (body: { passwordChangeToken: string; newPassword: string }) =>
-    json<LoginResponse>("POST", "/auth/change-expired-password", { body, bearer: false }),
-  setPassword: (body: { inviteToken: string; password: string; name?: string }) =>
-    json<LoginResponse>("POST", "/auth/set-password", { body, bearer: false }),
-  resetPassword: (body: { token: string; password: string }) => json<LoginResponse>("POST", "/auth/reset-password", { body, bearer: false }),
-  forgotPassword: (body: { organizationSlug: string; email: string }) =>
-    json<void>("POST", "/auth/forgot-password", { body, bearer: false }),
-  register: (body: { organizationName: string; email: string; password: string; name?: string; organizationSlug?: string }) =>
-    json<TokenResponse>("POST", "/auth/register", { body, bearer: false }),
-  passwordPolicy: (slug: string) => json<PasswordPolicy>("GET", `/organizations/${encodeURIComponent(slug)}/password-policy`, { bearer: false }),
-  /** Ends this session (the cookie's and the access token's) and clears the cookie. */
-  async logout(): Promise<void> {
-    try {
-      await send("POST", "/auth/logout", {});
-    } finally {
-      accessToken = null;
-    }
-  },
+  login: (body: LoginBody) => client.login(body),
+  verifyMfa: (body: VerifyMfaBody) => client.verifyMfa(body),
+  changeExpiredPassword: (body: ChangeExpiredPasswordBody) => client.changeExpiredPassword(body),
+  setPassword: (body: SetPasswordBody) => client.setPassword(body),
+  resetPassword: (body: ResetPasswordBody) => client.resetPassword(body),
+  forgotPassword: (body: ForgotPasswordBody) => client.forgotPassword(body),
+  register: (body: RegisterBody) => client.register(body),
+  passwordPolicy: (slug: string) => client.getPasswordPolicy(slug),
+  /** Ends this session (the cookie's and the access token's) and clears the cookie; the token is forgotten. */
+  logout: () => client.logout(),
 
   // MFA enrolment, with the session or an mfaSetupToken
-  mfaSetup: (setupToken?: string) => json<MfaSetup>("POST", "/mfa/setup", setupToken ? { bearer: setupToken } : {}),
-  mfaConfirm: (body: { code: string; secret: string }, setupToken?: string) =>
-    json<MfaConfirm>("POST", "/mfa/setup/confirm", setupToken ? { body, bearer: setupToken } : { body }),
-  mfaDisable: (code: string) => json<void>("POST", "/mfa/disable", { body: { code } }),
-  regenerateRecoveryCodes: () => json<{ recoveryCodes: string[] }>("POST", "/mfa/recovery-codes/regenerate"),
+  mfaSetup: (setupToken?: string) => client.setupMfa(withToken(setupToken)),
+  mfaConfirm: (body: ConfirmMfaSetupBody, setupToken?: string) => client.confirmMfaSetup(body, withToken(setupToken)),
+  mfaDisable: (code: string) => client.disableMfa(code),
+  regenerateRecoveryCodes: () => client.regenerateRecoveryCodes(),
 
   // my account
-  me: () => json<Me>("GET", "/auth/me"),
-  changePassword: (body: { currentPassword: string; newPassword: string }) => json<void>("POST", "/auth/change-password", { body }),
-  sessions: () => json<OwnSession[]>("GET", "/auth/sessions"),
-  revokeSession: (id: string) => json<void>("DELETE", `/auth/sessions/${encodeURIComponent(id)}`),
+  me: () => client.me(),
+  changePassword: (body: ChangePasswordBody) => client.changePassword(body),
+  sessions: () => client.listSessions(),
+  revokeSession: (id: string) => client.revokeSession(id),
 
   // organization (admins)
-  settings: () => json<OrganizationSettings>("GET", "/organization/settings"),
-  updateSettings: (body: SettingsPatch) => json<OrganizationSettings>("PATCH", "/organization/settings", { body }),
+  settings: () => client.getOrganizationSettings(),
+  updateSettings: (patch: SettingsPatch) => client.updateOrganizationSettings(patch),
   /** Every matching member (no paging): for counts. */
-  allMembers: (filter: MemberFilter) =>
-    json<Member[]>("GET", "/users", { query: { mfaEnabled: bool(filter.mfaEnabled), isOrgAdmin: bool(filter.isOrgAdmin), isActive: bool(filter.isActive), q: filter.q } }),
+  allMembers: (filter: MemberFilter) => client.listUsers(filter),
   /** One page; `next` is the cursor of the following one (from the Link header). */
-  async members(filter: MemberFilter, limit: number, cursor?: string): Promise<{ members: Member[]; next: string | null }> {
-    const res = await raw("GET", "/users", {
-      query: { mfaEnabled: bool(filter.mfaEnabled), isOrgAdmin: bool(filter.isOrgAdmin), isActive: bool(filter.isActive), q: filter.q, limit, cursor },
-    });
-    const link = res.headers.get("link");
-    const next = link ? /[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"/.exec(link)?.[1] ?? null : null;
-    return { members: (await res.json()) as Member[], next: next && decodeURIComponent(next) };
+  async members(filter: MemberFilter, limit: number, cursor?: string) {
+    const page = await client.listUsersPage({ ...filter, limit, cursor });
+    return { members: page.users, next: page.nextCursor };
   },
-  invite: (body: { email: string; name?: string; isOrgAdmin?: boolean }) => json<Member>("POST", "/users", { body }),
-  updateMember: (id: string, body: { name?: string | null; isOrgAdmin?: boolean; isActive?: boolean }) =>
-    json<Member>("PATCH", `/users/${encodeURIComponent(id)}`, { body }),
-  resetMemberMfa: (id: string) => json<{ message: string }>("POST", `/users/${encodeURIComponent(id)}/reset-mfa`),
-  sendPasswordReset: (id: string) => json<void>("POST", `/users/${encodeURIComponent(id)}/reset-password`),
-  expirePassword: (id: string) => json<void>("POST", `/users/${encodeURIComponent(id)}/expire-password`),
-  revokeMemberSessions: (id: string) => json<void>("POST", `/users/${encodeURIComponent(id)}/revoke-sessions`),
-  resendInvitation: (id: string) => json<void>("POST", `/users/${encodeURIComponent(id)}/resend-invitation`),
+  invite: (body: InviteUserBody) => client.inviteUser(body),
+  updateMember: (id: string, patch: UpdateUserBody) => client.updateUser(id, patch),
+  resetMemberMfa: (id: string) => client.resetUserMfa(id),
+  sendPasswordReset: (id: string) => client.resetUserPassword(id),
+  expirePassword: (id: string) => client.expireUserPassword(id),
+  revokeMemberSessions: (id: string) => client.revokeUserSessions(id),
+  resendInvitation: (id: string) => client.resendInvitation(id),
 
   // audit
-  auditLogs: (query: AuditQuery) => json<AuditPage>("GET", "/audit-logs", { query: { ...query } }),
-  /** Every entry matching the filters, as NDJSON, fetched with the bearer token. */
-  async exportAuditLogs(query: Omit<AuditQuery, "page" | "size">): Promise<Blob> {
-    const res = await raw("GET", "/audit-logs", { query: { ...query, format: "ndjson" } });
-    return res.blob();
-  },
+  auditLogs: (query: AuditQuery) => client.listAuditLogs(query),
+  /** Every entry matching the filters, as the server's NDJSON, to save as a file. */
+  exportAuditLogs: (query: AuditExportQuery) => client.downloadAuditLogs(query),
 };

@@ -1,18 +1,13 @@
 /**
  * The API's own checks, repeated in the browser so forms answer as the user types.
- * Pure and dependency-free: test/console-rules.test.ts runs these functions against
- * the server (settings PATCH, password policy) to keep both in step.
+ * Pure, with no runtime imports (the API's types come from sdk/):
+ * test/console-rules.test.ts runs these functions against the server (settings
+ * PATCH, password policy) to keep both in step.
  */
 
-export interface PasswordPolicy {
-  minLength: number;
-  maxLength: number;
-  requireUppercase: boolean;
-  requireLowercase: boolean;
-  requireDigit: boolean;
-  requireSpecialChar: boolean;
-  expirationDays: number | null;
-}
+import type { PasswordPolicy, SettingsPatch } from "../../sdk/index.js";
+
+export type { PasswordPolicy };
 
 export interface RuleCheck {
   key: "MIN_LENGTH" | "MAX_LENGTH" | "REQUIRE_UPPERCASE" | "REQUIRE_LOWERCASE" | "REQUIRE_DIGIT" | "REQUIRE_SPECIAL_CHAR";
@@ -50,15 +45,8 @@ export interface SettingsDraft {
   passwordExpirationDays: string;
 }
 
-export interface SettingsValues {
-  mfaRequired: boolean;
-  passwordMinLength: number;
-  passwordRequireUppercase: boolean;
-  passwordRequireLowercase: boolean;
-  passwordRequireDigit: boolean;
-  passwordRequireSpecialChar: boolean;
-  passwordExpirationDays: number | null;
-}
+/** Every setting, as the API takes them. */
+export type SettingsValues = Required<SettingsPatch>;
 
 /**
  * The API's ranges (DESIGN.md, "Settings validation") with the API's own messages:

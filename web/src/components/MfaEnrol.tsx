@@ -1,9 +1,9 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, type MfaConfirm, type MfaSetup } from "../api";
+import { api, errorCode, type MfaConfirm, type MfaSetup } from "../api";
 import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "./forms";
 
 /** A setup token the API no longer accepts (expired or used). */
-const expired = (err: unknown) => err instanceof ApiError && err.code === "UNAUTHORIZED";
+const expired = (err: unknown) => errorCode(err) === "UNAUTHORIZED";
 
 /**
  * TOTP enrolment: QR code and secret, then a code to prove the app works.

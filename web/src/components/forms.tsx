@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from "react";
-import { ApiError } from "../api";
+import { GatehouseError, errorCode } from "../api";
 
 /** What a form shows after a failed submit: a message, per-field messages, broken password rules. */
 export interface FormErrors {
@@ -27,23 +27,28 @@ export function retryMessage(seconds: number): string {
 
 /** Turns any failure into what the form shows, the API's field names kept as keys. */
 export function describeError(err: unknown, mapping: ErrorMapping = {}): FormErrors {
-  if (!(err instanceof ApiError)) {
+  // Status 0: the SDK's NETWORK_ERROR (fetch itself failed).
+  if (!(err instanceof GatehouseError) || err.status === 0) {
     return { ...NO_ERRORS, form: "The server could not be reached. Check your connection and try again." };
   }
   if (err.status === 429) return { ...NO_ERRORS, form: retryMessage(err.retryAfterSeconds ?? 60) };
-  const formMessage = mapping.formMessages?.[err.code];
+  // An answer that is not the API's error body (a proxy's page) has no code or message worth showing.
+  const apiCode = errorCode(err);
+  const code = apiCode ?? `HTTP_${err.status}`;
+  const text = apiCode ? err.message : `The server answered ${err.status}`;
+  const formMessage = mapping.formMessages?.[code];
   if (formMessage) return { ...NO_ERRORS, form: formMessage };
   const fields: Record<string, string> = {};
-  for (const [key, message] of Object.entries(err.fieldErrors)) fields[key.replace(/^(querystring|params)\./, "")] = message;
-  const byCode = mapping.codeFields?.[err.code];
-  if (byCode) fields[byCode.field] = byCode.message ?? err.message;
+  for (const [key, message] of Object.entries(err.details.validationErrors ?? {})) fields[key.replace(/^(querystring|params)\./, "")] = message;
+  const byCode = mapping.codeFields?.[code];
+  if (byCode) fields[byCode.field] = byCode.message ?? text;
   let details: FormErrors["details"] = [];
-  if (err.code === "PASSWORD_POLICY_VIOLATION" && mapping.passwordField) {
-    details = err.details;
+  if (code === "PASSWORD_POLICY_VIOLATION" && mapping.passwordField) {
+    details = err.details.violations ?? [];
     fields[mapping.passwordField] = "This password does not meet the organization's rules:";
   }
   const covered = Object.keys(fields).length > 0;
-  return { form: covered ? null : err.message, fields, details };
+  return { form: covered ? null : text, fields, details };
 }
 
 const fieldSentence = ([field, message]: [string, string]) => `${field} ${message}`;

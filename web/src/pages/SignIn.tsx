@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { ApiError, api, rememberedSlug, rememberSlug, type AuthUser, type LoginResponse } from "../api";
+import { api, errorCode, rememberedSlug, rememberSlug, type AuthUser, type LoginResponse } from "../api";
 import { Field, FormAlert, RuleList, Submit, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
 import { Page } from "../components/Page";
@@ -68,7 +68,7 @@ export const STEP_EXPIRED_NOTICE = "That sign-in step has expired or was used up
 
 /** An intermediate token the API no longer accepts: expired, used, or spent by too many wrong codes. */
 export function isStepExpired(err: unknown): boolean {
-  return err instanceof ApiError && err.code === "UNAUTHORIZED";
+  return errorCode(err) === "UNAUTHORIZED";
 }
 
 /** Runs one call of a sign-in step: its answer continues the sign-in; a dead step token starts it over. */
