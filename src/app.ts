@@ -117,8 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures),
     store: createLimitCounterStore({ db, redis: deps.redis ?? null, log: app.log }),
   });
-  const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash });
   const organizations = createOrganizationService({ db, clock, maxAgeMs: cacheMaxAgeMs });
+  const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash, organizations });
   deps.invalidation?.subscribe((event) => {
     if (event.kind === "session") sessionCache.invalidateSessions([event.id]);
     else if (event.kind === "user") sessionCache.invalidateUser(event.id);

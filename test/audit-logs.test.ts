@@ -156,6 +156,27 @@ describeEachDatabase("audit log API", (h) => {
     assert.equal(bad.json().error, "VALIDATION_ERROR");
   });
 
+  test("a password sign-in writes its session and its USER_LOGIN row in one statement: one row per session, details an object", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const db = h.runtime.database.db;
+    for (let i = 0; i < 3; i++) await loginTokens(h, org.slug, member.email, member.password);
+    const rows = await db.selectFrom("audit_logs").selectAll()
+      .where("organization_id", "=", org.orgId).where("event_type", "=", "USER_LOGIN").where("actor_id", "=", member.id).execute();
+    const sessions = await db.selectFrom("sessions").select("id").where("user_id", "=", member.id).execute();
+    assert.equal(rows.length, 3);
+    assert.equal(sessions.length, 3);
+    for (const row of rows) {
+      assert.deepEqual(row.details, { mfa: false }, "jsonb object, not a JSON string");
+      assert.equal(row.result, "SUCCESS");
+      assert.equal(row.resource_id, member.id);
+      assert.equal(row.organization_name, `Org ${org.slug}`);
+    }
+    const res = await call(h, org.accessToken, "GET", `${URL}?eventType=USER_LOGIN&actorEmail=${encodeURIComponent(member.email)}`);
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json().content.map((e: { details: unknown }) => e.details), [{ mfa: false }, { mfa: false }, { mfa: false }]);
+  });
+
   test("members who are not admins get 403", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);

@@ -41,21 +41,22 @@ function conformance(name: string, open: () => Promise<{ store: CounterStore; cl
     test("locks at the threshold, doubling per further failure, and every lock ends by itself", async () => {
       const key = fresh();
       for (let i = 0; i < 4; i++) await store.recordFailure(key, at(i), rule);
-      assert.equal(await store.lockedUntil([key], at(10)), null);
+      assert.equal((await store.lockState([key], at(10))).until, null);
       await store.recordFailure(key, at(10), rule);
-      assert.deepEqual(await store.lockedUntil([key], at(11)), at(10 + 30_000));
+      assert.deepEqual((await store.lockState([key], at(11))).until, at(10 + 30_000));
       await store.recordFailure(key, at(20), rule);
-      assert.deepEqual(await store.lockedUntil([key], at(21)), at(20 + 60_000));
-      assert.equal(await store.lockedUntil([key], at(20 + 60_000)), null, "over once the lock ends");
+      assert.deepEqual((await store.lockState([key], at(21))).until, at(20 + 60_000));
+      assert.equal((await store.lockState([key], at(20 + 60_000))).until, null, "over once the lock ends");
     });
 
     test("answers the latest lock among several keys, and clear forgets one", async () => {
       const [a, b] = [fresh(), fresh()];
       for (let i = 0; i < 5; i++) await store.recordFailure(a, at(0), rule);
       for (let i = 0; i < 6; i++) await store.recordFailure(b, at(0), rule);
-      assert.deepEqual(await store.lockedUntil([a, b, fresh()], at(1)), at(60_000));
+      assert.deepEqual((await store.lockState([a, b, fresh()], at(1))).until, at(60_000));
       await store.clear(b);
-      assert.deepEqual(await store.lockedUntil([a, b], at(1)), at(30_000));
+      assert.deepEqual((await store.lockState([a, b], at(1))).until, at(30_000));
+      assert.deepEqual([...(await store.lockState([a, b, fresh()], at(1))).counted], [a], "only keys with a counter are reported");
       assert.equal(await store.recordFailure(b, at(2), rule), 1);
     });
 
@@ -115,11 +116,11 @@ describe("the Redis-to-PostgreSQL fallback", () => {
     const state = { down: false, connected: true, calls: 0 };
     const store = {
       available: () => state.connected,
-      async lockedUntil(keys: string[], now: Date) {
+      async lockState(keys: string[], now: Date) {
         state.calls++;
         if (state.down) throw new Error("ECONNREFUSED");
         const latest = Math.max(0, ...keys.map((k) => locks.get(k) ?? 0));
-        return latest > now.getTime() ? new Date(latest) : null;
+        return { until: latest > now.getTime() ? new Date(latest) : null, counted: new Set(keys.filter((k) => counts.has(k))) };
       },
       async recordFailure(key: string, now: Date) {
         state.calls++;
@@ -158,8 +159,8 @@ describe("the Redis-to-PostgreSQL fallback", () => {
     const key = fresh();
     redis.state.down = true;
     for (let i = 0; i < 5; i++) await store.recordFailure(key, at(i), rule);
-    assert.deepEqual(await store.lockedUntil([key], at(10)), at(4 + 30_000));
-    assert.deepEqual(await pgStore.lockedUntil([key], at(10)), at(4 + 30_000), "the lock is PostgreSQL's");
+    assert.deepEqual((await store.lockState([key], at(10))).until, at(4 + 30_000));
+    assert.deepEqual((await pgStore.lockState([key], at(10))).until, at(4 + 30_000), "the lock is PostgreSQL's");
     assert.equal(warnings.length, 1, warnings.join("\n"));
     assert.match(warnings[0]!, /Redis is unreachable/);
   });
@@ -170,7 +171,7 @@ describe("the Redis-to-PostgreSQL fallback", () => {
     redis.state.down = true;
     for (let i = 0; i < 5; i++) await store.recordFailure(key, at(i), rule);
     redis.state.down = false;
-    assert.deepEqual(await store.lockedUntil([key], at(10)), at(4 + 30_000), "Redis knows nothing, PostgreSQL's lock stands");
+    assert.deepEqual((await store.lockState([key], at(10))).until, at(4 + 30_000), "Redis knows nothing, PostgreSQL's lock stands");
     await store.recordFailure(key, at(20), rule);
     assert.equal(redis.counts.get(key), 1, "counting is back in Redis");
     assert.deepEqual(warnings.length, 2);

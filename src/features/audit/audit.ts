@@ -38,24 +38,27 @@ export interface AuditEvent {
   details?: Record<string, unknown> | null;
 }
 
+/** The row an event becomes (also written by statements that fold it in, e.g. the sign-in CTE). */
+export function auditRow(e: AuditEvent) {
+  return {
+    organization_id: e.org?.id ?? null,
+    organization_name: e.org?.name ?? null,
+    event_type: e.type,
+    actor_id: e.actor.id,
+    actor_email: e.actor.email,
+    actor_type: e.actor.type,
+    resource_type: e.resource?.type ?? null,
+    resource_id: e.resource?.id ?? null,
+    resource_name: e.resource?.name ?? null,
+    result: e.result ?? "SUCCESS",
+    ip_address: e.ip ?? null,
+    error_message: e.errorMessage ?? null,
+    details: e.details ? JSON.stringify(e.details) : null,
+  };
+}
+export type AuditRow = ReturnType<typeof auditRow>;
+
 /** Writes one audit row; pass the transaction of the change so the two commit or fail together. */
 export async function recordAudit(db: Queryable, e: AuditEvent): Promise<void> {
-  await db
-    .insertInto("audit_logs")
-    .values({
-      organization_id: e.org?.id ?? null,
-      organization_name: e.org?.name ?? null,
-      event_type: e.type,
-      actor_id: e.actor.id,
-      actor_email: e.actor.email,
-      actor_type: e.actor.type,
-      resource_type: e.resource?.type ?? null,
-      resource_id: e.resource?.id ?? null,
-      resource_name: e.resource?.name ?? null,
-      result: e.result ?? "SUCCESS",
-      ip_address: e.ip ?? null,
-      error_message: e.errorMessage ?? null,
-      details: e.details ? JSON.stringify(e.details) : null,
-    })
-    .execute();
+  await db.insertInto("audit_logs").values(auditRow(e)).execute();
 }

@@ -40,6 +40,8 @@ export interface AuthDeps {
   limits: LimitService;
   /** A real argon2id hash of a random password: unknown users cost the same verify as known ones. */
   dummyHash: string;
+  /** Cached organization lookups (the organizations service); without it, the database every time. */
+  organizations?: { findOrganizationBySlug(slug: string): Promise<Organization | undefined> };
 }
 
 export interface RegisterInput {
@@ -50,7 +52,7 @@ export interface RegisterInput {
   organizationSlug?: string;
 }
 
-export function createAuthService({ db, config, clock, sessions, limits, dummyHash }: AuthDeps) {
+export function createAuthService({ db, config, clock, sessions, limits, dummyHash, organizations = createOrganizationRepo(db) }: AuthDeps) {
   /**
    * Takes a user whose password (and possibly MFA) this sign-in has proven to the
    * next step of the state machine: a single-purpose flow token, or tokens.
@@ -104,8 +106,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
           passwordExpiresAt: warn,
         };
       case "tokens": {
-        const bundle = await sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: progress.mfaVerified });
-        await recordAudit(tx, {
+        const bundle = await sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: progress.mfaVerified }, {
           type: "USER_LOGIN",
           actor: { id: user.id, email: user.email, type: "USER" },
           org,
@@ -201,8 +202,8 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       // Keyed by what was typed, so guesses at unknown accounts are throttled the same way.
       const account: LimitSubject = { kind: "account", id: `${slug}/${input.email.trim().toLowerCase()}` };
       const subjects: LimitSubject[] = ctx.ip ? [account, { kind: "ip", id: ctx.ip }] : [account];
-      await limits.assertNotLocked(subjects);
-      const org = await createOrganizationRepo(db).findOrganizationBySlug(slug);
+      const recorded = await limits.assertNotLocked(subjects);
+      const org = await organizations.findOrganizationBySlug(slug);
       const user = org ? await createUserRepo(db).findUserByEmail(org.id, input.email.trim()) : undefined;
       // Always one argon2id verify, so timing does not reveal which of org, email or password was wrong.
       const passwordOk = await verifyPassword(user?.password_hash ?? dummyHash, input.password);
@@ -213,13 +214,16 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
         await recordFailedLogin(org, user, input.email, ctx, reason);
         throw new AppError("INVALID_CREDENTIALS");
       }
-      await limits.clear(account);
+      // A failure recorded between the check and here stays counted: the safe side.
+      if (recorded.hasFailures(account)) await limits.clear(account);
       let current = user;
       if (needsRehash(user.password_hash)) {
         const rehashed = await hashPassword(input.password);
         current = (await createUserRepo(db).updateUserById(org.id, user.id, { password_hash: rehashed })) ?? user;
       }
-      return db.transaction().execute((tx) => advance(tx, current, org, { mfaVerified: false }, ctx));
+      // Every step of advance() writes one statement (a login flow, or the session with its audit
+      // row), so a password sign-in needs no transaction: BEGIN and COMMIT were two of its round trips.
+      return advance(db, current, org, { mfaVerified: false }, ctx);
     },
 
     async logout(input: { refreshToken?: string; accessSessionId?: string | null }, ctx: ClientContext): Promise<void> {

@@ -12,9 +12,15 @@ import { createLimitRepo } from "./repo.js";
  * the semantics of policy.ts: a count per key within a window that starts over
  * once stale, locks that only ever grow and end by themselves, every update atomic.
  */
+export interface LockState {
+  /** The latest lock end among the keys, if any is locked at the time asked. */
+  until: Date | null;
+  /** The keys that have a counter at all (a success need not clear the others: one round trip saved). */
+  counted: Set<string>;
+}
+
 export interface CounterStore {
-  /** The latest lock end among `keys`, if any is locked at `now`. */
-  lockedUntil(keys: string[], now: Date): Promise<Date | null>;
+  lockState(keys: string[], now: Date): Promise<LockState>;
   /** Counts one failure for `key` and locks it as `rule` says; answers the count within the window. */
   recordFailure(key: string, now: Date, rule: LimitRule): Promise<number>;
   clear(key: string): Promise<void>;
@@ -24,7 +30,7 @@ export interface CounterStore {
 export function createPgCounterStore(db: Queryable): CounterStore {
   const repo = createLimitRepo(db);
   return {
-    lockedUntil: (keys, now) => repo.findLockedUntil(keys, now),
+    lockState: (keys, now) => repo.findLockState(keys, now),
     async recordFailure(key, now, rule) {
       const failures = await repo.incrementFailures(key, now, rule.windowSeconds);
       const seconds = lockSecondsAfter(failures, rule);

@@ -70,7 +70,11 @@ export function createFallbackCounterStore(opts: {
   }
 
   return {
-    lockedUntil: (keys, now) => route((s) => s.lockedUntil(keys, now), (a, b) => (a && b ? (a > b ? a : b) : a ?? b)),
+    lockState: (keys, now) =>
+      route((s) => s.lockState(keys, now), (a, b) => ({
+        until: a.until && b.until ? (a.until > b.until ? a.until : b.until) : a.until ?? b.until,
+        counted: new Set([...a.counted, ...b.counted]),
+      })),
     recordFailure: (key, now, rule) => route((s) => s.recordFailure(key, now, rule), Math.max),
     clear: (key) => route((s) => s.clear(key), () => undefined),
   };

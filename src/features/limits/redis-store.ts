@@ -54,17 +54,20 @@ export function createRedisCounterStore(redis: Redis, prefix = REDIS_LIMIT_PREFI
   const scripts = redis as Redis & LimitScripts;
   return {
     available: () => redis.status === "ready",
-    async lockedUntil(keys, now) {
+    async lockState(keys, now) {
       const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hget(prefix + key, "lu");
+      for (const key of keys) pipeline.hget(prefix + key, "lu").exists(prefix + key);
       const replies = (await pipeline.exec()) ?? [];
       let latest = 0;
-      for (const [err, value] of replies) {
-        if (err) throw err;
-        const until = Number(value ?? 0);
-        if (until > latest) latest = until;
-      }
-      return latest > now.getTime() ? new Date(latest) : null;
+      const counted = new Set<string>();
+      keys.forEach((key, i) => {
+        const [[lockErr, lock], [existsErr, exists]] = [replies[2 * i] ?? [null, null], replies[2 * i + 1] ?? [null, 0]];
+        if (lockErr) throw lockErr;
+        if (existsErr) throw existsErr;
+        latest = Math.max(latest, Number(lock ?? 0));
+        if (Number(exists) > 0) counted.add(key);
+      });
+      return { until: latest > now.getTime() ? new Date(latest) : null, counted };
     },
     async recordFailure(key, now, rule) {
       const nowMs = String(now.getTime());

@@ -1,17 +1,15 @@
+import type { LockState } from "./counter-store.js";
 import { sql } from "kysely";
 import type { Queryable } from "../../db/types.js";
 
 export function createLimitRepo(db: Queryable) {
   return {
     /** The latest lock end among `keys`, if any is locked at `now`. */
-    async findLockedUntil(keys: string[], now: Date): Promise<Date | null> {
-      const row = await db
-        .selectFrom("auth_failures")
-        .select((eb) => eb.fn.max("locked_until").as("until"))
-        .where("key", "in", keys)
-        .where("locked_until", ">", now)
-        .executeTakeFirst();
-      return row?.until ?? null;
+    async findLockState(keys: string[], now: Date): Promise<LockState> {
+      const rows = await db.selectFrom("auth_failures").select(["key", "locked_until"]).where("key", "in", keys).execute();
+      let until: Date | null = null;
+      for (const { locked_until: lu } of rows) if (lu && lu > now && (!until || lu > until)) until = lu;
+      return { until, counted: new Set(rows.map((r) => r.key)) };
     },
     /** Counts one failure in one atomic upsert; a stale window starts over. Returns the count. */
     async incrementFailures(key: string, now: Date, windowSeconds: number): Promise<number> {

@@ -19,18 +19,22 @@ export function createLimitService({ db, clock, rules, store = createPgCounterSt
   store?: CounterStore;
 }) {
   return {
-    /** Throws 429 RATE_LIMITED with Retry-After while any subject is locked. */
-    async assertNotLocked(subjects: LimitSubject[]): Promise<void> {
+    /**
+     * Throws 429 RATE_LIMITED with Retry-After while any subject is locked. Answers which
+     * subjects have failures on record, so a success clears only those.
+     */
+    async assertNotLocked(subjects: LimitSubject[]): Promise<{ hasFailures(subject: LimitSubject): boolean }> {
       const now = clock();
-      const until = await store.lockedUntil(subjects.map(keyOf), now);
+      const { until, counted } = await store.lockState(subjects.map(keyOf), now);
       if (until) {
         const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
         throw new AppError("RATE_LIMITED", `Too many failed attempts; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds });
       }
+      return { hasFailures: (subject) => counted.has(keyOf(subject)) };
     },
     /** For callers that must answer the same either way (forgot-password must not reveal a limit). */
     async isLocked(subjects: LimitSubject[]): Promise<boolean> {
-      return (await store.lockedUntil(subjects.map(keyOf), clock())) !== null;
+      return (await store.lockState(subjects.map(keyOf), clock())).until !== null;
     },
     async recordFailure(subjects: LimitSubject[]): Promise<void> {
       const now = clock();

@@ -21,6 +21,8 @@ export interface OrganizationDeps {
  */
 export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: OrganizationDeps) {
   const cache = new Map<string, { org: Organization; at: number }>();
+  /** Slug → id of organizations seen; unknown slugs are never remembered (no growth from guesses). */
+  const ids = new Map<string, string>();
   const maxAge = typeof maxAgeMs === "function" ? maxAgeMs : () => maxAgeMs;
   let generation = 0;
 
@@ -34,6 +36,20 @@ export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: Or
     return org;
   }
 
+  /** Sign-in's lookup: the same cache and the same invalidation as by id. */
+  async function findOrganizationBySlug(slug: string): Promise<Organization | undefined> {
+    const id = ids.get(slug);
+    const cached = id === undefined ? undefined : cache.get(id);
+    if (cached && cached.org.slug === slug && performance.now() - cached.at <= maxAge()) return cached.org;
+    const gen = generation;
+    const org = await createOrganizationRepo(db).findOrganizationBySlug(slug);
+    if (org && gen === generation) {
+      cache.set(org.id, { org, at: performance.now() });
+      ids.set(slug, org.id);
+    }
+    return org;
+  }
+
   function forget(orgId: string) {
     generation++;
     cache.delete(orgId);
@@ -42,10 +58,12 @@ export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: Or
   function forgetAll() {
     generation++;
     cache.clear();
+    ids.clear();
   }
 
   return {
     getOrganization,
+    findOrganizationBySlug,
     forget,
     forgetAll,
 

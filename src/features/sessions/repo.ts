@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Queryable } from "../../db/types.js";
 import type { Session } from "../../db/schema.js";
+import type { AuditRow } from "../audit/audit.js";
 
 export interface SessionPrincipalRow {
   sessionId: string;
@@ -15,8 +16,9 @@ export function createSessionRepo(db: Queryable) {
   return {
     /**
      * A sign-in in one statement (data-modifying CTEs run exactly once, atomically):
-     * the session, its first refresh token, and the user's last_login_at. One round
-     * trip instead of three on the login hot path (bench/README.md, "Login").
+     * the session, its first refresh token, the user's last_login_at and, when given,
+     * its audit row. One round trip instead of six (BEGIN … COMMIT) on the login hot
+     * path (bench/README.md, "Login").
      */
     async openSession(values: {
       user_id: string;
@@ -26,8 +28,11 @@ export function createSessionRepo(db: Queryable) {
       mfa_verified_at: Date | null;
       expires_at: Date;
       created_at: Date;
-    }, refreshTokenHash: string): Promise<{ id: string }> {
+    }, refreshTokenHash: string, audit?: AuditRow): Promise<{ id: string }> {
       const v = values;
+      const auditCte = audit
+        ? sql`, a AS (INSERT INTO audit_logs (${sql.join(Object.keys(audit).map((c) => sql.ref(c)))}) VALUES (${sql.join(Object.values(audit))}))`
+        : sql``;
       const { rows } = await sql<{ id: string }>`
         WITH s AS (
           INSERT INTO sessions (user_id, organization_id, ip_address, user_agent, mfa_verified_at, expires_at, created_at, last_used_at)
@@ -37,7 +42,7 @@ export function createSessionRepo(db: Queryable) {
           INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ${refreshTokenHash}, id, ${v.created_at} FROM s
         ), u AS (
           UPDATE users SET last_login_at = ${v.created_at} WHERE id = ${v.user_id}
-        )
+        )${auditCte}
         SELECT id FROM s`.execute(db);
       return rows[0]!;
     },

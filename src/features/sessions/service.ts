@@ -5,7 +5,7 @@ import type { Queryable } from "../../db/types.js";
 import type { TokenSigner } from "../../crypto/jwt.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
-import { recordAudit } from "../audit/audit.js";
+import { auditRow, recordAudit, type AuditEvent } from "../audit/audit.js";
 import { toAuthUser, type TokenBundle } from "../auth/responses.js";
 import { createSessionRepo, type SessionPrincipalRow } from "./repo.js";
 import type { SessionCache } from "./session-cache.js";
@@ -32,7 +32,8 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
 
   return {
     /** Opens a sign-in session (a refresh-token family) inside the caller's transaction. */
-    async issueTokens(tx: Queryable, user: User, org: Organization, ctx: ClientContext & { mfaVerified: boolean }): Promise<TokenBundle> {
+    /** `audit`: the event that issues them, written in the same statement as the session. */
+    async issueTokens(tx: Queryable, user: User, org: Organization, ctx: ClientContext & { mfaVerified: boolean }, audit?: AuditEvent): Promise<TokenBundle> {
       const now = clock();
       const repo = createSessionRepo(tx);
       const refreshToken = newOpaqueToken(REFRESH_PREFIX);
@@ -44,7 +45,7 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
         mfa_verified_at: ctx.mfaVerified ? now : null,
         expires_at: new Date(now.getTime() + config.refreshTokenTtl * 1000),
         created_at: now,
-      }, hashToken(refreshToken));
+      }, hashToken(refreshToken), audit && auditRow(audit));
       return {
         accessToken: await signAccess(user, session.id, now),
         refreshToken,
