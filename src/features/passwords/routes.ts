@@ -34,7 +34,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
       summary: "Change the signed-in user's password; their other sessions end",
       security: [{ bearerAuth: [] }],
       body: ChangePasswordBody,
-      response: { 200: EmptyObject, ...errors(400, 401, 413, 415) },
+      response: { 200: EmptyObject, ...errors(400, 401, 413, 415, 429) },
     },
   }, async (request) => {
     await passwords.changePassword(userOf(request), request.body, clientContext(request));
