@@ -38,6 +38,11 @@ export interface AuditEvent {
   details?: Record<string, unknown> | null;
 }
 
+/** A user acting on their own account (sign-in, MFA, password): actor and resource are both that user. */
+export function selfAction(user: { id: string; email: string }): Pick<AuditEvent, "actor" | "resource"> {
+  return { actor: { id: user.id, email: user.email, type: "USER" }, resource: { type: "USER", id: user.id, name: user.email } };
+}
+
 /** The row an event becomes (also written by statements that fold it in, e.g. the sign-in CTE). */
 export function auditRow(e: AuditEvent) {
   return {

@@ -5,7 +5,7 @@ import type { Queryable } from "../../db/types.js";
 import { hashPassword, needsRehash, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken, randomString } from "../../crypto/tokens.js";
 import { AppError, assertThat } from "../../http/errors.js";
-import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import { slugify } from "../organizations/slug.js";
 import { passwordExpiresAt } from "../passwords/expiration.js";
@@ -108,9 +108,8 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       case "tokens": {
         const bundle = await sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: progress.mfaVerified }, {
           type: "USER_LOGIN",
-          actor: { id: user.id, email: user.email, type: "USER" },
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { mfa: progress.mfaVerified },
         });

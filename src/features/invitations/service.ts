@@ -6,7 +6,7 @@ import { hashPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
 import type { Mailer } from "../../mail/mailer.js";
-import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
@@ -156,9 +156,8 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
         await createInvitationRepo(tx).deletePendingInvitations(current.id, user.id);
         await recordAudit(tx, {
           type: "PASSWORD_CHANGE",
-          actor: { id: user.id, email: user.email, type: "USER" },
+          ...selfAction(user),
           org: current,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { reason: "INVITATION_ACCEPTED" },
         });

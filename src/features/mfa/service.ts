@@ -12,7 +12,7 @@ import {
   totpUri,
 } from "../../crypto/totp.js";
 import { AppError } from "../../http/errors.js";
-import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
@@ -57,8 +57,6 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
     if (!org || !user) throw new AppError("NOT_FOUND", `User not found with id: ${userId}`);
     return { user, org };
   }
-
-  const actorOf = (user: User): AuditActor => ({ id: user.id, email: user.email, type: "USER" });
 
   /** A TOTP code of a confirmed secret, at a step later than any accepted before (replay-proof). */
   async function acceptTotp(q: Queryable, userId: string, code: string): Promise<boolean> {
@@ -143,9 +141,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         const enabled = (await createUserRepo(tx).updateUserById(org.id, user.id, { mfa_enabled: true, updated_at: now }))!;
         await recordAudit(tx, {
           type: "MFA_ENABLE",
-          actor: actorOf(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { method: "TOTP" },
         });
@@ -161,9 +158,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
       if (!outcome.ok) {
         await recordAudit(db, {
           type: "MFA_ENABLE",
-          actor: actorOf(outcome.user),
+          ...selfAction(outcome.user),
           org: outcome.org,
-          resource: { type: "USER", id: outcome.user.id, name: outcome.user.email },
           result: "FAILURE",
           ip: ctx.ip,
           errorMessage: "Invalid code",
@@ -193,9 +189,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         }
         await recordAudit(tx, {
           type: "MFA_CHALLENGE_VERIFY",
-          actor: actorOf(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { method: isTotp ? "TOTP" : "RECOVERY_CODE" },
         });
@@ -209,9 +204,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
       await limits.recordFailure([subject, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])]);
       await recordAudit(db, {
         type: "MFA_CHALLENGE_VERIFY",
-        actor: actorOf(result.user),
+        ...selfAction(result.user),
         org: result.org,
-        resource: { type: "USER", id: result.user.id, name: result.user.email },
         result: "FAILURE",
         ip: ctx.ip,
         errorMessage: "Invalid MFA code",
@@ -228,7 +222,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
         if (!(await acceptTotp(tx, user.id, code))) return false;
         await removeFactors(tx, user, now);
-        await recordAudit(tx, { type: "MFA_DISABLE", actor: actorOf(user), org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip });
+        await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
         return true;
       });
       if (!ok) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
@@ -241,9 +235,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         const codes = await issueRecoveryCodes(tx, user.id);
         await recordAudit(tx, {
           type: "MFA_RECOVERY_CODES_REGENERATE",
-          actor: actorOf(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
         });
         return codes;
@@ -273,7 +266,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
         if (!(await sessionHasRecentMfa(tx, actor))) throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
-        return resetInTx(tx, user, org, actorOf(user), ctx, { self: true, proof: "RECENT_MFA_SIGN_IN" });
+        return resetInTx(tx, user, org, selfAction(user).actor, ctx, { self: true, proof: "RECENT_MFA_SIGN_IN" });
       });
       sessions.forget(revoked);
     },
@@ -299,9 +292,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         await removeFactors(tx, user, now);
         await recordAudit(tx, {
           type: "MFA_DISABLE",
-          actor: actorOf(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { proof: proof.code !== undefined ? "TOTP" : "RECENT_MFA_SIGN_IN" },
         });
@@ -314,9 +306,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
       await limits.recordFailure(subjects);
       await recordAudit(db, {
         type: "MFA_DISABLE",
-        actor: actorOf(outcome.user),
+        ...selfAction(outcome.user),
         org: outcome.org,
-        resource: { type: "USER", id: outcome.user.id, name: outcome.user.email },
         result: "FAILURE",
         ip: ctx.ip,
         errorMessage: "Invalid MFA code",

@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError, type PolicyViolation } from "../../http/errors.js";
 import type { Mail, Mailer } from "../../mail/mailer.js";
-import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
@@ -141,7 +141,6 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
     return { user, org, token, expiresAt };
   }
 
-  const userActor = (user: { id: string; email: string }): AuditActor => ({ id: user.id, email: user.email, type: "USER" });
   const callerActor = (caller: Caller): AuditActor => ({ id: caller.userId, email: caller.email, type: "USER" });
 
   return {
@@ -173,9 +172,8 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         await limits.recordFailure(subjects);
         await recordAudit(db, {
           type: "PASSWORD_CHANGE",
-          actor: userActor(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           result: "FAILURE",
           ip: ctx.ip,
           errorMessage: "Wrong current password",
@@ -195,9 +193,8 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         if (!updated) throw new AppError("INVALID_CREDENTIALS", "Current password is incorrect");
         await recordAudit(tx, {
           type: "PASSWORD_CHANGE",
-          actor: userActor(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { sessionsRevoked: revoked.length },
         });
@@ -236,9 +233,8 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         if (!updated) throw new AppError("UNAUTHORIZED", "The password was changed meanwhile; sign in again");
         await recordAudit(tx, {
           type: "PASSWORD_CHANGE",
-          actor: userActor(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { expired: true, sessionsRevoked: revoked.length },
         });
@@ -304,9 +300,8 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         if (!updated) throw new AppError("UNAUTHORIZED", "Invalid or expired password reset token");
         await recordAudit(tx, {
           type: "PASSWORD_RESET",
-          actor: userActor(user),
+          ...selfAction(user),
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
           ip: ctx.ip,
           details: { stage: "COMPLETED", sessionsRevoked: revoked.length },
         });
