@@ -1,24 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { bearer, login, registerOrg } from "./helpers/api.js";
 import { enrolTotp } from "./helpers/mfa.js";
+import { gatehouse } from "./helpers/cli.js";
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../bin/gatehouse.js", import.meta.url));
-
-async function gatehouse(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describeEachDatabase("gatehouse admin reset-mfa", (h) => {
   test("a locked-out sole admin gets back in through the host CLI", async () => {

@@ -1,11 +1,14 @@
+/**
+ * The `gatehouse` binary as an operator runs it: a child process on the suite's
+ * data directory (or PostgreSQL database), with the server's environment. With
+ * the embedded database the server is stopped around each batch of commands.
+ */
+
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { adminCommand } from "../src/cli/admin.js";
 import { auditCommand } from "../src/cli/audit.js";
 import { keysCommand } from "../src/cli/keys.js";
@@ -14,30 +17,7 @@ import { checkRunModeArgs, MIGRATE_USAGE, SERVE_USAGE } from "../src/cli/run-mod
 import { describeEachDatabase, testConfig } from "./helpers/harness.js";
 import { bearer, login, registerOrg, STRONG_PASSWORD, uniqueSlug } from "./helpers/api.js";
 import { enrolTotp } from "./helpers/mfa.js";
-
-/**
- * The `gatehouse` binary as an operator runs it: a child process on the suite's
- * data directory (or PostgreSQL database), with the server's environment. With
- * the embedded database the server is stopped around each batch of commands.
- */
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../bin/gatehouse.js", import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function gatehouse(env: Record<string, string>, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { gatehouse, type CliResult as Result } from "./helpers/cli.js";
 
 function succeeded(result: Result | undefined): Result {
   assert.ok(result);
