@@ -10,7 +10,7 @@ import { createOrganizationRepo } from "../organizations/repo.js";
 import { slugify } from "../organizations/slug.js";
 import { passwordExpiresAt } from "../passwords/expiration.js";
 import { checkPassword, policyOf } from "../passwords/policy.js";
-import type { LimitService, LimitSubject } from "../limits/service.js";
+import { accountId, withClientIp, type LimitService, type LimitSubject } from "../limits/service.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { createLoginFlowRepo } from "./login-flow-repo.js";
@@ -199,8 +199,8 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
     async login(input: { organizationSlug: string; email: string; password: string }, ctx: ClientContext): Promise<LoginResponse> {
       const slug = input.organizationSlug.trim().toLowerCase();
       // Keyed by what was typed, so guesses at unknown accounts are throttled the same way.
-      const account: LimitSubject = { kind: "account", id: `${slug}/${input.email.trim().toLowerCase()}` };
-      const subjects: LimitSubject[] = ctx.ip ? [account, { kind: "ip", id: ctx.ip }] : [account];
+      const account: LimitSubject = { kind: "account", id: accountId(slug, input.email) };
+      const subjects = withClientIp(account, ctx.ip);
       const recorded = await limits.assertNotLocked(subjects);
       const org = await organizations.findOrganizationBySlug(slug);
       const user = org ? await createUserRepo(db).findUserByEmail(org.id, input.email.trim()) : undefined;

@@ -9,6 +9,19 @@ export type LimitSubject = { kind: keyof LimitRules; id: string };
 const keyOf = (s: LimitSubject) => `${s.kind}:${s.id}`;
 
 /**
+ * An account as typed at sign-in (organization slug / email, case-folded), so guesses at
+ * unknown accounts count the same way; every counter of one account must use this key.
+ */
+export function accountId(slug: string, email: string): string {
+  return `${slug.trim().toLowerCase()}/${email.trim().toLowerCase()}`;
+}
+
+/** A subject and, when the client's address is known, that address's counter too. */
+export function withClientIp(subject: LimitSubject, ip: string | null | undefined): LimitSubject[] {
+  return ip ? [subject, { kind: "ip", id: ip }] : [subject];
+}
+
+/**
  * Failure counters shared by every instance: in the database, or in `store`
  * (Redis with a PostgreSQL fallback when REDIS_URL is set; see counter-store.ts).
  */

@@ -16,7 +16,7 @@ import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
-import type { LimitService } from "../limits/service.js";
+import { withClientIp, type LimitService } from "../limits/service.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
@@ -176,7 +176,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
       const flow = await createLoginFlowRepo(db).findLiveLoginFlow(tokenHash, "mfa_challenge", now);
       if (!flow) throw new AppError("UNAUTHORIZED", "Invalid or expired MFA challenge");
       const subject = { kind: "mfa" as const, id: flow.user_id };
-      await limits.assertNotLocked([subject, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])]);
+      const subjects = withClientIp(subject, ctx.ip);
+      await limits.assertNotLocked(subjects);
       const result = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, flow.organization_id, flow.user_id);
         const isTotp = /^\d{6}$/.test(code);
@@ -201,7 +202,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         return result.login;
       }
       await createLoginFlowRepo(db).recordFailedAttempt(tokenHash, MAX_CHALLENGE_ATTEMPTS);
-      await limits.recordFailure([subject, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])]);
+      await limits.recordFailure(subjects);
       await recordAudit(db, {
         type: "MFA_CHALLENGE_VERIFY",
         ...selfAction(result.user),
@@ -278,7 +279,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
      */
     async disableWithProof(actor: MfaSessionActor, proof: { code?: string }, ctx: ClientContext): Promise<void> {
       const now = clock();
-      const subjects = [{ kind: "mfa" as const, id: actor.userId }, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])];
+      const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
       if (proof.code !== undefined) await limits.assertNotLocked(subjects);
       const outcome = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);

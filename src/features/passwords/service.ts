@@ -15,7 +15,7 @@ import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { checkPassword, PASSWORD_MAX_LENGTH, policyOf, RULE_MESSAGES } from "./policy.js";
 import { resetLink, resetMail } from "./mail.js";
-import type { LimitService, LimitSubject } from "../limits/service.js";
+import { accountId, withClientIp, type LimitService, type LimitSubject } from "../limits/service.js";
 import { createSingleUseTokenRepo } from "../tokens/single-use-repo.js";
 import { createPasswordRepo } from "./repo.js";
 
@@ -166,7 +166,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
       const { user, org } = found;
       const currentHash = found.user.password_hash;
       // The same counters as sign-in: a stolen access token must not guess the password faster than login can.
-      const subjects: LimitSubject[] = [{ kind: "account", id: `${org.slug}/${user.email.toLowerCase()}` }, ...(ctx.ip ? [{ kind: "ip" as const, id: ctx.ip }] : [])];
+      const subjects = withClientIp({ kind: "account", id: accountId(org.slug, user.email) }, ctx.ip);
       await limits.assertNotLocked(subjects);
       if (!(await verifyPassword(currentHash, input.currentPassword))) {
         await limits.recordFailure(subjects);
@@ -249,7 +249,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
     async forgotPassword(input: { organizationSlug: string; email: string }): Promise<void> {
       const slug = input.organizationSlug.trim().toLowerCase();
       // Keyed by what was typed, like sign-in; over the limit the answer is the same, only no mail goes out.
-      const mailLimit: LimitSubject[] = [{ kind: "resetMail", id: `${slug}/${input.email.trim().toLowerCase()}` }];
+      const mailLimit: LimitSubject[] = [{ kind: "resetMail", id: accountId(slug, input.email) }];
       if (await limits.isLocked(mailLimit)) {
         log?.info?.({ event: "reset_mail_limited" }, "password reset mail not sent: too many requests for this account");
         return;
