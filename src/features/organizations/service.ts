@@ -26,28 +26,34 @@ export function createOrganizationService({ db, clock, maxAgeMs = Infinity }: Or
   const maxAge = typeof maxAgeMs === "function" ? maxAgeMs : () => maxAgeMs;
   let generation = 0;
 
-  async function getOrganization(orgId: string): Promise<Organization> {
-    const cached = cache.get(orgId);
-    if (cached && performance.now() - cached.at <= maxAge()) return cached.org;
+  /** The cached row of `orgId`, while it may still be trusted. */
+  function fresh(orgId: string | undefined): Organization | undefined {
+    const entry = orgId === undefined ? undefined : cache.get(orgId);
+    return entry && performance.now() - entry.at <= maxAge() ? entry.org : undefined;
+  }
+
+  /** Reads from the database, and caches the row only if no write was forgotten meanwhile. */
+  async function readThrough(query: () => Promise<Organization | undefined>): Promise<Organization | undefined> {
     const gen = generation;
-    const org = await createOrganizationRepo(db).findOrganizationById(orgId);
+    const org = await query();
+    if (org && gen === generation) {
+      cache.set(org.id, { org, at: performance.now() });
+      ids.set(org.slug, org.id);
+    }
+    return org;
+  }
+
+  async function getOrganization(orgId: string): Promise<Organization> {
+    const org = fresh(orgId) ?? (await readThrough(() => createOrganizationRepo(db).findOrganizationById(orgId)));
     if (!org) throw new AppError("NOT_FOUND", "Organization not found");
-    if (gen === generation) cache.set(orgId, { org, at: performance.now() });
     return org;
   }
 
   /** Sign-in's lookup: the same cache and the same invalidation as by id. */
   async function findOrganizationBySlug(slug: string): Promise<Organization | undefined> {
-    const id = ids.get(slug);
-    const cached = id === undefined ? undefined : cache.get(id);
-    if (cached && cached.org.slug === slug && performance.now() - cached.at <= maxAge()) return cached.org;
-    const gen = generation;
-    const org = await createOrganizationRepo(db).findOrganizationBySlug(slug);
-    if (org && gen === generation) {
-      cache.set(org.id, { org, at: performance.now() });
-      ids.set(slug, org.id);
-    }
-    return org;
+    const cached = fresh(ids.get(slug));
+    if (cached?.slug === slug) return cached;
+    return readThrough(() => createOrganizationRepo(db).findOrganizationBySlug(slug));
   }
 
   function forget(orgId: string) {
