@@ -168,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(enforceRoute, { organizations });
   await app.register(flashbackRoutes, { mfa });
   // The web console (dist/web) at `/`, with the SPA fallback for its own paths.
-  await app.register(consoleRoutes);
+  await app.register(consoleRoutes, { signup: config.signup });
 
   return app;
 }

@@ -93,6 +93,7 @@ describeEachDatabase("gatehouse CLI on the server's data", (h) => {
     // The link alone on stdout, so a script can capture it; it works once.
     const url = new URL(succeeded(link).stdout.trim());
     assert.equal(`${url.origin}${url.pathname}`, `${h.config.publicUrl}/reset-password`);
+    assert.equal(url.searchParams.get("org"), slug, "the link names the organization, for the console's password checklist");
     const token = url.searchParams.get("token")!;
     const payload = { token, password: "Violet-Anchor-Meadow-31" };
     const used = await h.inject({ method: "POST", url: "/api/v1/auth/reset-password", payload });

@@ -45,6 +45,16 @@ describe("the web console is served at / with its security and caching headers",
     assert.equal(again.statusCode, 304);
   });
 
+  test("index.html tells the console that sign-up is closed only when it is", async () => {
+    assert.doesNotMatch((await get("/")).body, /gatehouse-signup/, "SIGNUP=open is the console's default: no tag");
+    const app = Fastify();
+    await app.register(consoleRoutes, { signup: "closed" });
+    const closed = await app.inject({ method: "GET", url: "/register" });
+    assert.equal(closed.statusCode, 200);
+    assert.match(closed.body, /<meta name="gatehouse-signup" content="closed" \/>\s*<\/head>/);
+    await app.close();
+  });
+
   test("hashed assets are cached for a year, immutable", async () => {
     const index = (await get("/")).body;
     const assets = [...index.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);

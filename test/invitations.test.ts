@@ -25,8 +25,9 @@ describeEachDatabase("invitations", (h) => {
 
     assert.equal(mails.length, 1);
     assert.equal(mails[0]!.to, "new.hire@acme.test");
-    const match = /http:\/\/gatehouse\.test\/set-password\?token=(\S+)/.exec(mails[0]!.text);
+    const match = /http:\/\/gatehouse\.test\/set-password\?token=([^&\s]+)&org=([a-z0-9-]+)$/m.exec(mails[0]!.text);
     assert.ok(match, mails[0]!.text);
+    assert.equal(match[2], org.slug, "the link names the organization, for the console's password checklist");
     const token = decodeURIComponent(match[1]!);
 
     const db = h.runtime.database.db;
@@ -157,7 +158,7 @@ describeEachDatabase("invitations", (h) => {
     const { result: res, mails } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`));
     assert.equal(res.statusCode, 204);
     assert.equal(mails.length, 1);
-    const second = /token=(\S+)/.exec(mails[0]!.text)![1]!;
+    const second = decodeURIComponent(/token=([^&\s]+)/.exec(mails[0]!.text)![1]!);
     assert.notEqual(second, first);
     assert.equal((await setPassword(h, first, STRONG_PASSWORD)).statusCode, 401, "the older link is dead");
 

@@ -28,9 +28,11 @@ async function mailsTo(h: Harness, to: string): Promise<Mail[]> {
   return outbox(h).filter((m) => m.to === to);
 }
 
-function resetToken(mail: Mail): string {
-  const match = /^http:\/\/gatehouse\.test\/reset-password\?token=([A-Za-z0-9_-]+)$/m.exec(mail.text);
+/** The token of the mailed link, which also names the organization (for the console's password checklist). */
+function resetToken(mail: Mail, slug?: string): string {
+  const match = /^http:\/\/gatehouse\.test\/reset-password\?token=([A-Za-z0-9_-]+)&org=([a-z0-9-]+)$/m.exec(mail.text);
   assert.ok(match, `no reset link in: ${mail.text}`);
+  if (slug) assert.equal(match[2], slug, "the link names the account's organization");
   return decodeURIComponent(match[1]!);
 }
 
@@ -64,7 +66,7 @@ describeEachDatabase("forgot and reset password", (h) => {
     assert.ok(mail);
     assert.match(mail.subject, /Reset your .* password/);
     assert.match(mail.text, /within the next hour/);
-    const token = resetToken(mail);
+    const token = resetToken(mail, org.slug);
     assert.match(token, /^pwd_reset_/);
 
     const done = await reset(h, token, NEW_PASSWORD);

@@ -46,13 +46,22 @@ const HTML_HEADERS = {
 };
 
 /**
+ * What the console must know before its first paint (web/src/server-meta.ts), as <meta>
+ * tags: no inline script (the CSP allows none) and no extra request.
+ */
+export function withServerMeta(html: string, meta: { signup: "open" | "closed" }): Buffer {
+  const tags = meta.signup === "closed" ? '<meta name="gatehouse-signup" content="closed" />' : "";
+  return Buffer.from(tags ? html.replace("</head>", `    ${tags}\n  </head>`) : html);
+}
+
+/**
  * Serves the built console: hashed files under /assets/ cached for a year
  * (their names change with their content), index.html revalidated on every
  * load (`no-cache` + ETag) so a new release is picked up at once, and every
  * other console path answered with index.html (client-side routing, e.g. the
  * mailed /reset-password?token=… and /set-password?token=… links).
  */
-export const consoleRoutes: FastifyPluginAsync<{ root?: string }> = async (app, options) => {
+export const consoleRoutes: FastifyPluginAsync<{ root?: string; signup?: "open" | "closed" }> = async (app, options) => {
   const root = options.root ?? DEFAULT_CONSOLE_DIR;
   const indexFile = join(root, "index.html");
 
@@ -68,7 +77,7 @@ export const consoleRoutes: FastifyPluginAsync<{ root?: string }> = async (app, 
     return;
   }
 
-  const index = readFileSync(indexFile);
+  const index = withServerMeta(readFileSync(indexFile, "utf8"), { signup: options.signup ?? "open" });
   const etag = `"${createHash("sha256").update(index).digest("base64url").slice(0, 27)}"`;
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.headers({ ...HTML_HEADERS, "cache-control": "no-cache", etag });

@@ -88,9 +88,9 @@ export async function latestMailTo(server: ConsoleServer, to: string, after = 0)
   throw new Error(`no mail to ${to} in ${dir}`);
 }
 
-/** The path and query of the first console link in a mail (`/set-password?token=…`). */
+/** The path and query of the first console link in a mail (`/set-password?token=…&org=…`). */
 export function linkPath(mail: Mail, page: "set-password" | "reset-password"): string {
-  const match = new RegExp(`https?://[^/\\s]+(/${page}\\?token=[A-Za-z0-9_%-]+)`).exec(mail.text);
+  const match = new RegExp(`https?://[^/\\s]+(/${page}\\?token=[A-Za-z0-9_%-]+&org=[a-z0-9-]+)`).exec(mail.text);
   if (!match) throw new Error(`no ${page} link in: ${mail.text}`);
   return match[1]!;
 }

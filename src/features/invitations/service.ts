@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { consoleLink } from "../../mail/console-link.js";
 import type { Config } from "../../config.js";
 import type { DB, Organization, User } from "../../db/schema.js";
 import type { Queryable } from "../../db/types.js";
@@ -54,7 +55,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
    * invitation. If sending fails the user exists and resend-invitation retries.
    */
   async function sendInvitation(org: Organization, user: User, invite: { token: string; expiresAt: Date }, inviter: AuditActor) {
-    const link = `${config.publicUrl}/set-password?token=${encodeURIComponent(invite.token)}`;
+    const link = consoleLink(config.publicUrl, "set-password", invite.token, org.slug);
     await mailer.send({
       to: user.email,
       subject: `You are invited to ${org.name}`,

@@ -14,7 +14,8 @@ import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
 import { checkPassword, PASSWORD_MAX_LENGTH, policyOf, RULE_MESSAGES } from "./policy.js";
-import { resetLink, resetMail } from "./mail.js";
+import { consoleLink } from "../../mail/console-link.js";
+import { resetMail } from "./mail.js";
 import { accountId, withClientIp, type LimitService, type LimitSubject } from "../limits/service.js";
 import { createSingleUseTokenRepo } from "../tokens/single-use-repo.js";
 import { createPasswordRepo } from "./repo.js";
@@ -262,13 +263,14 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         expires_at: new Date(now.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000),
         created_at: now,
       });
-      if (target) deliver(resetMail(config.publicUrl, target.email, target.organization_name, token, false));
+      // The slug matched the account's organization exactly (lowercase, as stored).
+      if (target) deliver(resetMail(config.publicUrl, target.email, { name: target.organization_name, slug }, token, false));
     },
 
     /** An admin mails a member (or themself) the same reset link. */
     async sendResetLink(caller: Caller, userId: string, ctx: ClientContext): Promise<void> {
       const { user, org, token } = await issueResetToken(caller.orgId, userId, callerActor(caller), ctx, "LINK_SENT");
-      deliver(resetMail(config.publicUrl, user.email, org.name, token, true));
+      deliver(resetMail(config.publicUrl, user.email, org, token, true));
     },
 
     /**
@@ -276,8 +278,8 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
      * the operator instead of mailed (for a user whose mail does not arrive).
      */
     async createResetLink(orgId: string, userId: string, actor: AuditActor, ctx: ClientContext): Promise<{ link: string; expiresAt: Date }> {
-      const { token, expiresAt } = await issueResetToken(orgId, userId, actor, ctx, "LINK_ISSUED");
-      return { link: resetLink(config.publicUrl, token), expiresAt };
+      const { org, token, expiresAt } = await issueResetToken(orgId, userId, actor, ctx, "LINK_ISSUED");
+      return { link: consoleLink(config.publicUrl, "reset-password", token, org.slug), expiresAt };
     },
 
     /**

@@ -1,8 +1,10 @@
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { api, rememberedSlug, rememberSlug } from "../api";
 import { Field, FormAlert, RuleList, Status, Submit, useForm } from "../components/forms";
 import { Page } from "../components/Page";
+import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { Link } from "../router";
+import { signupOpen } from "../server-meta";
 import { useSession } from "../session";
 
 /**
@@ -17,7 +19,38 @@ function useLinkToken(query: URLSearchParams): string | null {
   return token;
 }
 
+/**
+ * The organization a mailed link names (?org=slug), only to show its password rules while
+ * the person types: the server checks the password against the token's own organization.
+ */
+function useLinkOrganization(query: URLSearchParams): string | null {
+  const [slug] = useState(() => {
+    const org = query.get("org")?.toLowerCase() ?? "";
+    return /^[a-z0-9][a-z0-9-]{1,62}$/.test(org) ? org : null;
+  });
+  return slug;
+}
+
 export function RegisterPage() {
+  if (!signupOpen()) return <SignupClosed />;
+  return <RegisterForm />;
+}
+
+function SignupClosed() {
+  return (
+    <Page title="Registration is closed" narrow>
+      <p className="notice" data-testid="signup-closed">
+        This server does not take new organizations from the web. Ask its operator to create yours, or ask an administrator of your
+        organization to invite you.
+      </p>
+      <p className="links">
+        <Link to="/sign-in">Go to sign-in</Link>
+      </p>
+    </Page>
+  );
+}
+
+function RegisterForm() {
   const session = useSession();
   const [organizationName, setOrganizationName] = useState("");
   const [organizationSlug, setOrganizationSlug] = useState("");
@@ -117,6 +150,8 @@ export function ForgotPasswordPage() {
 /** New password + repeat, shared by the reset and invitation pages. */
 function NewPasswordForm(props: {
   submitLabel: string;
+  /** The organization the link names: its rules are shown as a live checklist. */
+  organizationSlug: string | null;
   withName?: boolean;
   onSubmit: (password: string, name: string) => Promise<void>;
   invalidLinkMessage: string;
@@ -124,10 +159,13 @@ function NewPasswordForm(props: {
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [name, setName] = useState("");
+  const policy = usePasswordPolicy(props.organizationSlug);
+  const checklistId = useId();
   const form = useForm({ passwordField: "password", formMessages: { UNAUTHORIZED: props.invalidLinkMessage } });
 
   const onSubmit = form.submit(async () => {
     if (!password) return form.fail({ fields: { password: "Choose a password." } });
+    if (unmetRules(password, policy)) return form.fail({ fields: { password: "The password does not meet every rule below yet." } });
     if (password !== confirm) return form.fail({ fields: { confirm: "The two passwords do not match." } });
     await props.onSubmit(password, name.trim());
   });
@@ -145,7 +183,13 @@ function NewPasswordForm(props: {
         value={password}
         onChange={(e) => setPassword(e.target.value)}
         error={form.errors.fields.password}
-        extra={<RuleList details={form.errors.details} />}
+        describedBy={policy ? checklistId : undefined}
+        extra={
+          <>
+            <RuleList details={form.errors.details} />
+            <PasswordChecklist id={checklistId} policy={policy} password={password} />
+          </>
+        }
       />
       <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
       <Submit busy={form.busy}>{props.submitLabel}</Submit>
@@ -179,12 +223,14 @@ function MissingToken({ title, what }: { title: string; what: string }) {
 export function ResetPasswordPage({ query }: { query: URLSearchParams }) {
   const session = useSession();
   const token = useLinkToken(query);
+  const organizationSlug = useLinkOrganization(query);
   if (!token) return <MissingToken title="Reset your password" what="password reset" />;
   return (
     <Page title="Reset your password" narrow intro={<p>Choose a new password. Two-factor authentication still applies when you continue.</p>}>
       <SignedInNotice action="Resetting the password" />
       <NewPasswordForm
         submitLabel="Set new password"
+        organizationSlug={organizationSlug}
         invalidLinkMessage="This reset link is invalid, used or expired. Ask for a new one from the sign-in page."
         onSubmit={async (password) => session.advance(await api.resetPassword({ token, password }), null)}
       />
@@ -198,12 +244,14 @@ export function ResetPasswordPage({ query }: { query: URLSearchParams }) {
 export function SetPasswordPage({ query }: { query: URLSearchParams }) {
   const session = useSession();
   const token = useLinkToken(query);
+  const organizationSlug = useLinkOrganization(query);
   if (!token) return <MissingToken title="Accept your invitation" what="invitation" />;
   return (
     <Page title="Accept your invitation" narrow intro={<p>Welcome! Choose the password you will sign in with.</p>}>
       <SignedInNotice action="Accepting the invitation" />
       <NewPasswordForm
         submitLabel="Set password and continue"
+        organizationSlug={organizationSlug}
         withName
         invalidLinkMessage="This invitation link is invalid, used or expired. Ask your administrator to send a new one."
         onSubmit={async (password, name) => session.advance(await api.setPassword({ inviteToken: token, password, ...(name ? { name } : {}) }), null)}

@@ -6,6 +6,7 @@ import { Page } from "../components/Page";
 import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { RecoveryCodes } from "../components/RecoveryCodes";
 import { Link } from "../router";
+import { signupOpen } from "../server-meta";
 import { useSession, type FlowStep } from "../session";
 
 export function SignInPage() {
@@ -57,7 +58,13 @@ export function SignInPage() {
         <Submit busy={form.busy}>Sign in</Submit>
       </form>
       <p className="links">
-        <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/register">Register an organization</Link>
+        <Link to="/forgot-password">Forgot your password?</Link>
+        {signupOpen() && (
+          <>
+            {" · "}
+            <Link to="/register">Register an organization</Link>
+          </>
+        )}
       </p>
     </Page>
   );
