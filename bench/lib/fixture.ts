@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -9,12 +9,27 @@ import { migrate } from "../../src/db/migrate.js";
 import { hashPassword } from "../../src/crypto/passwords.js";
 import { createSecretBox } from "../../src/crypto/secretbox.js";
 import { generateTotpSecret } from "../../src/crypto/totp.js";
-import { freePort, startChild, type Child } from "./proc.js";
+import { freePort, ROOT, startChild, type Child } from "./proc.js";
 
 export const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 export const BENCH_PASSWORD = "Bench-Pass-2026!";
 
 export type Backend = "pglite" | "postgres";
+
+/**
+ * The environment `npm start` gives the server (the leading VAR=value words of package.json's
+ * start script: glibc malloc tuning), so the bench measures Gatehouse as it is run.
+ */
+export const START_SCRIPT_ENV: Record<string, string> = (() => {
+  const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const env: Record<string, string> = {};
+  for (const word of script.split(/\s+/)) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!m) break;
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+})();
 
 /** A fresh PostgreSQL database for one run, dropped afterwards. */
 export async function createPgDatabase(prefix = "gh_bench"): Promise<{ url: string; drop(): Promise<void> }> {
@@ -52,8 +67,11 @@ export interface Target {
   totpSecret: string;
   shape: Shape;
   env(): Record<string, string>;
-  /** Starts `gatehouse serve` on this data as a child process (with extra environment, e.g. malloc tuning). */
-  start(extraEnv?: Record<string, string>): Promise<Child>;
+  /**
+   * Starts `gatehouse serve` on this data as a child process, as `npm start` runs it
+   * (START_SCRIPT_ENV) unless `plain`, with extra environment.
+   */
+  start(extraEnv?: Record<string, string>, opts?: { plain?: boolean }): Promise<Child>;
   dispose(): Promise<void>;
 }
 
@@ -90,10 +108,11 @@ export async function createTarget(backend: Backend, shape: Shape): Promise<Targ
     totpSecret,
     shape,
     env,
-    async start(extraEnv = {}) {
+    async start(extraEnv = {}, opts = {}) {
       // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
       const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-      return startChild([...nodeArgs, "bin/gatehouse.js", "serve"], { ...env(), ...extraEnv }, { port: await freePort(), timeoutMs: 120_000 });
+      const base = opts.plain ? {} : START_SCRIPT_ENV;
+      return startChild([...nodeArgs, "bin/gatehouse.js", "serve"], { ...base, ...env(), ...extraEnv }, { port: await freePort(), timeoutMs: 120_000 });
     },
     async dispose() {
       await pgDb?.drop();
