@@ -38,9 +38,19 @@ export interface AuditEvent {
   details?: Record<string, unknown> | null;
 }
 
+/** A signed-in user (a principal, or a row naming one) as the actor of an event. */
+export function userActor(user: { userId: string; email: string }): AuditActor {
+  return { id: user.userId, email: user.email, type: "USER" };
+}
+
+/** A user as the resource an event acts on, named by their email. */
+export function userResource(user: { id: string; email: string }): NonNullable<AuditEvent["resource"]> {
+  return { type: "USER", id: user.id, name: user.email };
+}
+
 /** A user acting on their own account (sign-in, MFA, password): actor and resource are both that user. */
 export function selfAction(user: { id: string; email: string }): Pick<AuditEvent, "actor" | "resource"> {
-  return { actor: { id: user.id, email: user.email, type: "USER" }, resource: { type: "USER", id: user.id, name: user.email } };
+  return { actor: { id: user.id, email: user.email, type: "USER" }, resource: userResource(user) };
 }
 
 /** The row an event becomes (also written by statements that fold it in, e.g. the sign-in CTE). */

@@ -5,7 +5,7 @@ import type { Queryable } from "../../db/types.js";
 import { hashPassword, needsRehash, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken, randomString } from "../../crypto/tokens.js";
 import { AppError, assertThat } from "../../http/errors.js";
-import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, userActor, userResource, type AuditActor } from "../audit/audit.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import { slugify } from "../organizations/slug.js";
 import { passwordExpiresAt } from "../passwords/expiration.js";
@@ -123,7 +123,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       type: "USER_LOGIN",
       actor: { id: user?.id ?? null, email, type: "USER" },
       org: org ?? null,
-      resource: user ? { type: "USER", id: user.id, name: user.email } : undefined,
+      resource: user ? userResource(user) : undefined,
       result: "FAILURE",
       ip: ctx.ip,
       errorMessage: reason,
@@ -249,7 +249,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
           if (row) {
             await recordAudit(tx, {
               type: "USER_LOGOUT",
-              actor: { id: row.userId, email: row.email, type: "USER" },
+              actor: userActor(row),
               org: { id: row.orgId, name: row.orgName },
               resource: { type: "SESSION", id: sid },
               ip: ctx.ip,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
+import { userActor } from "../audit/audit.js";
 import { EnforceBody, FlashbackMessage } from "../mfa/schemas.js";
 import type { OrganizationService } from "../organizations/service.js";
 
@@ -32,7 +33,7 @@ export const enforceRoute: FastifyPluginAsyncTypebox<{ organizations: Organizati
   }, async (request) => {
     const me = userOf(request);
     const { enforced } = request.body;
-    await organizations.updateSettings(me.orgId, { mfaRequired: enforced }, { id: me.userId, email: me.email, type: "USER" }, clientContext(request));
+    await organizations.updateSettings(me.orgId, { mfaRequired: enforced }, userActor(me), clientContext(request));
     return { success: true, message: `MFA enforcement ${enforced ? "enabled" : "disabled"} for organization` };
   });
 };

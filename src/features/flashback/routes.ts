@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
 import { AppError } from "../../http/errors.js";
+import { userActor } from "../audit/audit.js";
 import { FlashbackMessage } from "../mfa/schemas.js";
 import { mfaActorOf } from "../mfa/routes.js";
 import type { MfaService } from "../mfa/service.js";
@@ -189,7 +190,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     } else {
       if (!me.isOrgAdmin) throw new AppError("FORBIDDEN", "Insufficient permissions. OWNER or ADMINISTRATOR role required to reset another user's MFA.");
       if (!UUID.test(target)) throw new AppError("NOT_FOUND", "User not found");
-      await mfa.resetUserMfa(me.orgId, target, { id: me.userId, email: me.email, type: "USER" }, ctx).catch((error: unknown) => {
+      await mfa.resetUserMfa(me.orgId, target, userActor(me), ctx).catch((error: unknown) => {
         throw error instanceof AppError && error.code === "NOT_FOUND" ? new AppError("NOT_FOUND", "User not found") : error;
       });
     }

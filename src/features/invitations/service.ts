@@ -7,7 +7,7 @@ import { hashPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
 import type { Mailer } from "../../mail/mailer.js";
-import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, userResource, type AuditActor } from "../audit/audit.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
@@ -93,7 +93,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
           type: "USER_CREATE",
           actor,
           org,
-          resource: { type: "USER", id: user.id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
           details: { email: user.email, name: user.name, isOrgAdmin: user.is_org_admin, invitationExpiresAt: invite.expiresAt.toISOString() },
         });
@@ -118,7 +118,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
           type: "USER_UPDATE",
           actor,
           org,
-          resource: { type: "USER", id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
           details: { invitation: "RESENT", invitationExpiresAt: invite.expiresAt.toISOString() },
         });

@@ -5,6 +5,7 @@ import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
 import { AppError } from "../../http/errors.js";
 import { errors, Uuid } from "../../http/schemas.js";
+import { userActor } from "../audit/audit.js";
 import type { OrganizationService } from "../organizations/service.js";
 import { ConfirmBody, ConfirmResponse, DisableBody, RecoveryCodes, SetupResponse, VerifyMfaBody } from "./schemas.js";
 import type { MfaActor, MfaService } from "./service.js";
@@ -104,7 +105,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
     },
   }, async (request) => {
     const me = userOf(request);
-    await mfa.resetUserMfa(me.orgId, request.params.id, { id: me.userId, email: me.email, type: "USER" }, clientContext(request));
+    await mfa.resetUserMfa(me.orgId, request.params.id, userActor(me), clientContext(request));
     return { message: "MFA reset successfully" };
   });
 };

@@ -12,7 +12,7 @@ import {
   totpUri,
 } from "../../crypto/totp.js";
 import { AppError } from "../../http/errors.js";
-import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
@@ -91,7 +91,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
     await removeFactors(tx, user, clock());
     await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(user.id);
     const ids = await sessions.revoke(tx, { userId: user.id }, "mfa_reset");
-    await recordAudit(tx, { type: "MFA_RESET", actor, org, resource: { type: "USER", id: user.id, name: user.email }, ip: ctx.ip, details: details ?? null });
+    await recordAudit(tx, { type: "MFA_RESET", actor, org, resource: userResource(user), ip: ctx.ip, details: details ?? null });
     return ids;
   }
 

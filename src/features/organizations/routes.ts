@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
 import { errors } from "../../http/schemas.js";
+import { userActor } from "../audit/audit.js";
 import { SettingsPatchBody } from "./schemas.js";
 import type { OrganizationService } from "./service.js";
 
@@ -30,6 +31,6 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
     },
   }, async (request) => {
     const me = userOf(request);
-    return organizations.updateSettings(me.orgId, request.body, { id: me.userId, email: me.email, type: "USER" }, clientContext(request));
+    return organizations.updateSettings(me.orgId, request.body, userActor(me), clientContext(request));
   });
 };

@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError, type PolicyViolation } from "../../http/errors.js";
 import type { Mail, Mailer } from "../../mail/mailer.js";
-import { recordAudit, selfAction, type AuditActor } from "../audit/audit.js";
+import { recordAudit, selfAction, userActor, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
@@ -134,7 +134,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         type: "PASSWORD_RESET",
         actor,
         org,
-        resource: { type: "USER", id: user.id, name: user.email },
+        resource: userResource(user),
         ip: ctx.ip,
         details: { stage },
       });
@@ -142,7 +142,6 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
     return { user, org, token, expiresAt };
   }
 
-  const callerActor = (caller: Caller): AuditActor => ({ id: caller.userId, email: caller.email, type: "USER" });
 
   return {
     /** The public view of an organization's password policy (the console's forms show it). */
@@ -269,7 +268,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
 
     /** An admin mails a member (or themself) the same reset link. */
     async sendResetLink(caller: Caller, userId: string, ctx: ClientContext): Promise<void> {
-      const { user, org, token } = await issueResetToken(caller.orgId, userId, callerActor(caller), ctx, "LINK_SENT");
+      const { user, org, token } = await issueResetToken(caller.orgId, userId, userActor(caller), ctx, "LINK_SENT");
       deliver(resetMail(config.publicUrl, user.email, org, token, true));
     },
 
@@ -322,9 +321,9 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         const org = await createOrganizationRepo(tx).findOrganizationById(caller.orgId);
         await recordAudit(tx, {
           type: "PASSWORD_EXPIRE",
-          actor: callerActor(caller),
+          actor: userActor(caller),
           org: org ?? null,
-          resource: { type: "USER", id: user.id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
         });
       });

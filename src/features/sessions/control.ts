@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../db/schema.js";
 import { AppError } from "../../http/errors.js";
-import { recordAudit } from "../audit/audit.js";
+import { recordAudit, userActor } from "../audit/audit.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "./service.js";
 
@@ -45,7 +45,7 @@ export function createSessionControl({ db, sessions }: SessionControlDeps) {
         const org = await createOrganizationRepo(tx).findOrganizationById(me.orgId);
         await recordAudit(tx, {
           type: "SESSION_REVOKE",
-          actor: { id: me.userId, email: me.email, type: "USER" },
+          actor: userActor(me),
           org: org ?? null,
           resource: { type: "SESSION", id: sessionId, name: me.email },
           ip: ctx.ip,

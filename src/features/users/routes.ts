@@ -4,7 +4,7 @@ import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
 import { errors } from "../../http/schemas.js";
 import { jsonArrayStream } from "../../http/streaming.js";
-import type { AuditActor } from "../audit/audit.js";
+import { userActor } from "../audit/audit.js";
 import type { InvitationService } from "../invitations/service.js";
 import { CreateUserBody, IdParams, PatchUserBody, UserListQuery, UserResponse } from "./schemas.js";
 import type { UserService } from "./service.js";
@@ -16,7 +16,6 @@ export interface UserRoutesOptions {
   publicUrl: string;
 }
 
-const actorOf = (me: { userId: string; email: string }): AuditActor => ({ id: me.userId, email: me.email, type: "USER" });
 
 /** The same query with the next cursor: filters and page size carry over. */
 function nextPageUrl(base: string, path: string, query: Static<typeof UserListQuery>, cursor: string): string {
@@ -74,7 +73,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
   }, async (request, reply) => {
     const me = userOf(request);
-    const created = await invitations.invite(me.orgId, request.body, actorOf(me), clientContext(request));
+    const created = await invitations.invite(me.orgId, request.body, userActor(me), clientContext(request));
     return reply.code(201).send(created);
   });
 
@@ -92,7 +91,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
   }, async (request) => {
     const me = userOf(request);
-    return users.update(me.orgId, request.params.id, request.body, actorOf(me), clientContext(request));
+    return users.update(me.orgId, request.params.id, request.body, userActor(me), clientContext(request));
   });
 
   app.delete("/users/:id", {
@@ -107,7 +106,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
   }, async (request, reply) => {
     const me = userOf(request);
-    await users.remove(me.orgId, request.params.id, actorOf(me), clientContext(request));
+    await users.remove(me.orgId, request.params.id, userActor(me), clientContext(request));
     return reply.code(204).send(null);
   });
 
@@ -123,7 +122,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
   }, async (request, reply) => {
     const me = userOf(request);
-    await invitations.resend(me.orgId, request.params.id, actorOf(me), clientContext(request));
+    await invitations.resend(me.orgId, request.params.id, userActor(me), clientContext(request));
     return reply.code(204).send(null);
   });
 
@@ -139,7 +138,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
   }, async (request, reply) => {
     const me = userOf(request);
-    await users.revokeSessions(me.orgId, request.params.id, actorOf(me), clientContext(request));
+    await users.revokeSessions(me.orgId, request.params.id, userActor(me), clientContext(request));
     return reply.code(204).send(null);
   });
 };

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB, User, UserUpdate } from "../../db/schema.js";
 import type { Queryable } from "../../db/types.js";
 import { AppError } from "../../http/errors.js";
-import { recordAudit, type AuditActor } from "../audit/audit.js";
+import { recordAudit, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
@@ -126,7 +126,7 @@ export function createUserService({ db, clock, sessions }: UserServiceDeps) {
           type: deactivating ? "USER_DEACTIVATE" : "USER_UPDATE",
           actor,
           org,
-          resource: { type: "USER", id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
           details: deactivating ? { changes, sessionsRevoked: revoked.length } : { changes },
         });
@@ -149,7 +149,7 @@ export function createUserService({ db, clock, sessions }: UserServiceDeps) {
           type: "USER_DELETE",
           actor,
           org,
-          resource: { type: "USER", id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
           details: { email: user.email, name: user.name, isOrgAdmin: user.is_org_admin, isActive: user.is_active, sessionsRevoked: revoked.length },
         });
@@ -171,7 +171,7 @@ export function createUserService({ db, clock, sessions }: UserServiceDeps) {
           type: "SESSION_REVOKE",
           actor,
           org,
-          resource: { type: "USER", id, name: user.email },
+          resource: userResource(user),
           ip: ctx.ip,
           details: { reason: "ADMIN_REVOKE_ALL", sessionsRevoked: revoked.length },
         });
