@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { totpCode } from "../src/crypto/totp.js";
-import { accessToken, BENCH_PASSWORD, createPgDatabase, createTarget, START_SCRIPT_ENV, type Backend, type Shape, type Target } from "./lib/fixture.js";
+import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT_ENV, type Backend, type Shape, type Target } from "./lib/fixture.js";
 import { combine, journeys, load, type LoadResult } from "./lib/load.js";
 import { freePort, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
 import { machine, markdown, printTable, type Row } from "./lib/report.js";
@@ -58,6 +58,11 @@ function loginBody(shape: Shape): () => string {
   };
 }
 
+/** Sign-ins of random users of `shape` against `server` (Gatehouse, or the HTTP ceiling, which takes the same body). */
+function loginLoad(server: Child, shape: Shape, seconds: number, connections = LOGIN_CONN): Promise<LoadResult> {
+  return load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections, seconds });
+}
+
 /** Admin tokens of up to TOKENS organizations, used in turn (reads spread over several sessions and orgs). */
 async function adminTokens(server: Child, shape: Shape): Promise<string[]> {
   const n = Math.min(TOKENS, shape.orgs);
@@ -86,7 +91,7 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
   const server = await target.start();
   const section = `${backend}`;
   try {
-    await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: 2, seconds: 1 }); // warm-up
+    await loginLoad(server, shape, 1, 2); // warm-up
 
     log(`${backend}: argon2id floor, its HTTP ceiling and login, ${ROUNDS} round(s)`);
     const ceilingServer = await startChild(tsxArgs("bench/argon2-http.ts"), {}, { port: await freePort() });
@@ -95,13 +100,13 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
     const logins: LoadResult[] = [];
     let cpuLogin = { main: 0, others: 0 };
     try {
-      await load({ url: `${ceilingServer.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: 2, seconds: 1 }); // warm-up
+      await loginLoad(ceilingServer, shape, 1, 2); // warm-up
       for (let r = 0; r < ROUNDS; r++) {
         const f = await runJsonChild<{ verifiesPerSecond: number }>(tsxArgs("bench/argon2-floor.ts", String(LOGIN_CONN), String(PHASE_S / ROUNDS)));
         floors.push(f.verifiesPerSecond);
-        ceilings.push(await load({ url: `${ceilingServer.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S / ROUNDS }));
+        ceilings.push(await loginLoad(ceilingServer, shape, PHASE_S / ROUNDS));
         const before = threadCpuMs(server.pid);
-        logins.push(await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S / ROUNDS }));
+        logins.push(await loginLoad(server, shape, PHASE_S / ROUNDS));
         const after = threadCpuMs(server.pid);
         cpuLogin = { main: cpuLogin.main + after.main - before.main, others: cpuLogin.others + after.others - before.others };
       }
@@ -179,7 +184,7 @@ async function variantRss(target: Target, shape: Shape, tokenCount: number, opts
   try {
     const tokens = (await adminTokens(server, shape)).slice(0, tokenCount);
     await settingsLoad(server, tokens, PHASE_S / 2);
-    await load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections: LOGIN_CONN, seconds: PHASE_S / 2 });
+    await loginLoad(server, shape, PHASE_S / 2);
     return await settledRss(server);
   } finally {
     await server.stop();
@@ -236,8 +241,6 @@ async function scaleSection(backend: Backend): Promise<void> {
     servers.push(base);
     const big = await bigTarget.start();
     servers.push(big);
-    const loginLoad = (server: Child, shape: Shape, seconds: number, connections = LOGIN_CONN) =>
-      load({ url: `${server.url}/api/v1/auth/login`, method: "POST", body: loginBody(shape), connections, seconds });
     await loginLoad(base, small, 1, 2); // warm-up
     await loginLoad(big, large, 1, 2);
     const baseTokens = await adminTokens(base, small);
@@ -278,7 +281,7 @@ async function scaleSection(backend: Backend): Promise<void> {
 
 /** better-auth on the same PostgreSQL, same loads: sign-in, get-session without and with its cookie cache. */
 async function peerSection(ours: { login: LoadResult; settings: LoadResult }): Promise<void> {
-  const db = await createPgDatabase("ba_bench");
+  const db = await createBenchDatabase("ba_bench");
   const section = "peer: better-auth";
   const start = async (env: Record<string, string>) =>
     startChild(tsxArgs("bench/better-auth-server.ts"), { DATABASE_URL: db.url, ...env }, { port: await freePort(), timeoutMs: 60_000 });

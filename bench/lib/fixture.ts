@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { sql } from "kysely";
 import { openPGlite, openPostgres, type Database } from "../../src/db/connection.js";
 import { migrate } from "../../src/db/migrate.js";
 import { hashPassword } from "../../src/crypto/passwords.js";
 import { createSecretBox } from "../../src/crypto/secretbox.js";
 import { generateTotpSecret } from "../../src/crypto/totp.js";
+import { createPgDatabase } from "../../test/helpers/pg-database.js";
 import { freePort, ROOT, startChild, type Child } from "./proc.js";
 
 export const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
@@ -32,24 +32,7 @@ export const START_SCRIPT_ENV: Record<string, string> = (() => {
 })();
 
 /** A fresh PostgreSQL database for one run, dropped afterwards. */
-export async function createPgDatabase(prefix = "gh_bench"): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export const createBenchDatabase = (prefix = "gh_bench") => createPgDatabase(PG_ADMIN_URL, prefix);
 
 export interface Shape {
   /** Organizations `bench-1` … `bench-N`, each with `usersPerOrg` users `user<i>@bench.test`; user1 is the admin. */
@@ -82,7 +65,7 @@ export interface Target {
  */
 export async function createTarget(backend: Backend, shape: Shape): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
-  const pgDb = backend === "postgres" ? await createPgDatabase() : null;
+  const pgDb = backend === "postgres" ? await createBenchDatabase() : null;
   const secretKey = randomBytes(32).toString("base64");
   const totpSecret = generateTotpSecret();
   const database: Database = pgDb ? await openPostgres(pgDb.url, 2) : await openPGlite(join(dataDir, "pgdata"));

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { loadConfig, type Config } from "../../src/config.js";
 import { openPGlite, openPostgres, type Database } from "../../src/db/connection.js";
 import { startRuntime, type Runtime } from "../../src/runtime.js";
+import { createPgDatabase } from "./pg-database.js";
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? null;
 
@@ -35,26 +35,6 @@ export interface Harness {
   whileStopped<T>(fn: () => Promise<T>): Promise<T>;
   /** The environment that points another process (the CLI) at this suite's data. */
   childEnv(): Record<string, string>;
-}
-
-/** A fresh PostgreSQL database per suite, dropped afterwards. */
-async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `gh_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL! });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL! });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
@@ -94,7 +74,7 @@ export function describeEachDatabase(title: string, body: (h: Harness) => void, 
 
       before(async () => {
         dataDir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
-        if (kind === "postgres") pgDb = await createPgDatabase();
+        if (kind === "postgres") pgDb = await createPgDatabase(PG_URL!, "gh_test");
         config = testConfig(dataDir, options.env);
         runtime = await startRuntime(config, { database: await open(), clock: clock.now });
       });
