@@ -4,13 +4,19 @@ import fc from "fast-check";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { bearer, registerOrg } from "./helpers/api.js";
 import { checkPassword, type PasswordPolicy as ServerPolicy } from "../src/features/passwords/policy.js";
-import { checkRules, validateSettings, type SettingsDraft } from "../web/src/rules.js";
+import { SLUG_PATTERN } from "../src/features/organizations/slug.js";
+import { SLUG_RE, checkRules, validateSettings, type SettingsDraft } from "../web/src/rules.js";
 
 /**
  * The console checks forms before it sends them (web/src/rules.ts). Those checks
  * must say what the API says: the same verdict and the same words. These tests
  * put both side by side.
  */
+
+test("the console reads an organization slug with the API's own pattern", () => {
+  assert.equal(SLUG_RE.source, SLUG_PATTERN);
+  assert.equal(SLUG_RE.flags, "");
+});
 
 const DRAFT: SettingsDraft = {
   mfaRequired: false,

@@ -9,6 +9,9 @@ import type { PasswordPolicy, SettingsPatch } from "../../sdk/index.js";
 
 export type { PasswordPolicy };
 
+/** An organization slug as the API accepts it (SLUG_PATTERN in src/features/organizations/slug.ts). */
+export const SLUG_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
 export interface RuleCheck {
   key: "MIN_LENGTH" | "MAX_LENGTH" | "REQUIRE_UPPERCASE" | "REQUIRE_LOWERCASE" | "REQUIRE_DIGIT" | "REQUIRE_SPECIAL_CHAR";
   label: string;

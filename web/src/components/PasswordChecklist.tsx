@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState, type ReactNode } from "react";
 import { api } from "../api";
 import { checkRules, type PasswordPolicy } from "../rules";
+import { Field, RuleList } from "./forms";
 
 /** The public policy of an organization (GET /organizations/:slug/password-policy), or null while unknown. */
 export function usePasswordPolicy(slug: string | null | undefined): PasswordPolicy | null {
@@ -47,3 +48,43 @@ export function PasswordChecklist({ id, policy, password }: { id: string; policy
 }
 
 export { unmetRules } from "../rules";
+
+/** What a new-password field says when the checklist still has an unmet rule at submit. */
+export const UNMET_RULES_MESSAGE = "The password does not meet every rule below yet.";
+
+/**
+ * A new-password input with the organization's live checklist under it (once its policy is
+ * known) and, after a refusal, the API's broken rules: the sign-in, invitation, reset and
+ * account forms all choose a new password this way.
+ */
+export function NewPasswordField(props: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  policy: PasswordPolicy | null;
+  error: string | undefined;
+  details: { rule: string; message: string }[];
+  hint?: ReactNode;
+}) {
+  const checklistId = useId();
+  return (
+    <Field
+      label={props.label}
+      name={props.name}
+      type="password"
+      autoComplete="new-password"
+      hint={props.hint}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+      error={props.error}
+      describedBy={props.policy ? checklistId : undefined}
+      extra={
+        <>
+          <RuleList details={props.details} />
+          <PasswordChecklist id={checklistId} policy={props.policy} password={props.value} />
+        </>
+      }
+    />
+  );
+}

@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useId, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { api, type Me, type OwnSession } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { Field, FormAlert, RuleList, Status, Submit, errorMessage, useForm } from "../components/forms";
+import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
 import { Card, Page } from "../components/Page";
-import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
+import { NewPasswordField, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { RecoveryCodes } from "../components/RecoveryCodes";
 import { useSession } from "../session";
 import { formatDate, describeDevice } from "../format";
@@ -71,7 +71,6 @@ function ChangePassword({ me }: { me: Me }) {
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const checklistId = useId();
   const form = useForm({
     passwordField: "newPassword",
     codeFields: { INVALID_CREDENTIALS: { field: "currentPassword", message: "The current password is not correct." } },
@@ -96,21 +95,14 @@ function ChangePassword({ me }: { me: Me }) {
       <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} error={form.errors.fields.currentPassword} />
-        <Field
+        <NewPasswordField
           label="New password"
           name="newPassword"
-          type="password"
-          autoComplete="new-password"
           value={next}
-          onChange={(e) => setNext(e.target.value)}
+          onChange={setNext}
+          policy={policy}
           error={form.errors.fields.newPassword}
-          describedBy={policy ? checklistId : undefined}
-          extra={
-            <>
-              <RuleList details={form.errors.details} />
-              <PasswordChecklist id={checklistId} policy={policy} password={next} />
-            </>
-          }
+          details={form.errors.details}
         />
         <Field label="Repeat the new password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
         <Submit busy={form.busy}>Change password</Submit>

@@ -1,9 +1,10 @@
-import { useEffect, useId, useState } from "react";
+import { useEffect, useState } from "react";
 import { api, rememberedSlug, rememberSlug } from "../api";
 import { Field, FormAlert, RuleList, Status, Submit, useForm } from "../components/forms";
 import { Page } from "../components/Page";
-import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
+import { NewPasswordField, UNMET_RULES_MESSAGE, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { Link } from "../router";
+import { SLUG_RE } from "../rules";
 import { signupOpen } from "../server-meta";
 import { useSession } from "../session";
 
@@ -26,7 +27,7 @@ function useLinkToken(query: URLSearchParams): string | null {
 function useLinkOrganization(query: URLSearchParams): string | null {
   const [slug] = useState(() => {
     const org = query.get("org")?.toLowerCase() ?? "";
-    return /^[a-z0-9][a-z0-9-]{1,62}$/.test(org) ? org : null;
+    return SLUG_RE.test(org) ? org : null;
   });
   return slug;
 }
@@ -160,12 +161,11 @@ function NewPasswordForm(props: {
   const [confirm, setConfirm] = useState("");
   const [name, setName] = useState("");
   const policy = usePasswordPolicy(props.organizationSlug);
-  const checklistId = useId();
   const form = useForm({ passwordField: "password", formMessages: { UNAUTHORIZED: props.invalidLinkMessage } });
 
   const onSubmit = form.submit(async () => {
     if (!password) return form.fail({ fields: { password: "Choose a password." } });
-    if (unmetRules(password, policy)) return form.fail({ fields: { password: "The password does not meet every rule below yet." } });
+    if (unmetRules(password, policy)) return form.fail({ fields: { password: UNMET_RULES_MESSAGE } });
     if (password !== confirm) return form.fail({ fields: { confirm: "The two passwords do not match." } });
     await props.onSubmit(password, name.trim());
   });
@@ -174,22 +174,15 @@ function NewPasswordForm(props: {
     <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
       <FormAlert message={form.errors.form} />
       {props.withName && <Field label="Your name (optional)" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={form.errors.fields.name} />}
-      <Field
+      <NewPasswordField
         label="New password"
         name="password"
-        type="password"
-        autoComplete="new-password"
         hint="Your organization's rules apply; a common password, or one containing your email name, is refused."
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
+        onChange={setPassword}
+        policy={policy}
         error={form.errors.fields.password}
-        describedBy={policy ? checklistId : undefined}
-        extra={
-          <>
-            <RuleList details={form.errors.details} />
-            <PasswordChecklist id={checklistId} policy={policy} password={password} />
-          </>
-        }
+        details={form.errors.details}
       />
       <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
       <Submit busy={form.busy}>{props.submitLabel}</Submit>

@@ -1,9 +1,9 @@
-import { useId, useState } from "react";
+import { useState } from "react";
 import { api, errorCode, rememberedSlug, rememberSlug, type AuthUser, type LoginResponse } from "../api";
-import { Field, FormAlert, RuleList, Submit, useForm } from "../components/forms";
+import { Field, FormAlert, Submit, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
 import { Page } from "../components/Page";
-import { PasswordChecklist, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
+import { NewPasswordField, UNMET_RULES_MESSAGE, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { RecoveryCodes } from "../components/RecoveryCodes";
 import { Link } from "../router";
 import { signupOpen } from "../server-meta";
@@ -176,11 +176,10 @@ function ExpiredPasswordStep({ token }: { token: string }) {
   const policy = usePasswordPolicy(session.flowSlug);
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const checklistId = useId();
   const form = useForm({ passwordField: "newPassword" });
 
   const onSubmit = form.submit(async () => {
-    if (unmetRules(password, policy)) return form.fail({ fields: { newPassword: "The password does not meet every rule below yet." } });
+    if (unmetRules(password, policy)) return form.fail({ fields: { newPassword: UNMET_RULES_MESSAGE } });
     if (password !== confirm) return form.fail({ fields: { confirm: "The two passwords do not match." } });
     await continueWith(session, () => api.changeExpiredPassword({ passwordChangeToken: token, newPassword: password }));
   });
@@ -189,21 +188,14 @@ function ExpiredPasswordStep({ token }: { token: string }) {
     <Page title="Choose a new password" narrow intro={<p>Your password has expired or an administrator asked you to change it. Choose a new one to continue.</p>}>
       <form ref={form.formRef} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <Field
+        <NewPasswordField
           label="New password"
           name="newPassword"
-          type="password"
-          autoComplete="new-password"
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={setPassword}
+          policy={policy}
           error={form.errors.fields.newPassword}
-          describedBy={policy ? checklistId : undefined}
-          extra={
-            <>
-              <RuleList details={form.errors.details} />
-              <PasswordChecklist id={checklistId} policy={policy} password={password} />
-            </>
-          }
+          details={form.errors.details}
         />
         <Field
           label="Repeat the new password"
