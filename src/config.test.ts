@@ -39,3 +39,10 @@ test("TRUST_PROXY takes a hop count or the balancers' addresses, and nothing loo
     assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY:/, bad);
   }
 });
+
+test("DATABASE_PREPARED_STATEMENTS is on unless turned off, and nothing else", () => {
+  assert.equal(loadConfig({}).databasePreparedStatements, true);
+  assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: "off" }).databasePreparedStatements, false);
+  assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: "on" }).databasePreparedStatements, true);
+  assert.throws(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: "false" }), /DATABASE_PREPARED_STATEMENTS: must be one of on, off/);
+});

@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Pool size per instance on PostgreSQL (the invalidation listener holds one more connection). */
   databasePoolMax: number;
+  /** Named prepared statements on PostgreSQL; off behind a pooler that cannot keep them (docs/deploy.md). */
+  databasePreparedStatements: boolean;
   redisUrl: string | null;
   /** Base64 master keys; the first encrypts, all decrypt (rotation). Null = generate into DATA_DIR. */
   secretKeys: Buffer[] | null;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: str("DATA_DIR") ?? "./data",
     databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
     databasePoolMax: int("DATABASE_POOL_MAX", 10, 1, 1000),
+    databasePreparedStatements: oneOf("DATABASE_PREPARED_STATEMENTS", ["on", "off"] as const, "on") === "on",
     redisUrl: url("REDIS_URL", ["redis:", "rediss:"]),
     secretKeys,
     publicUrl,

@@ -28,7 +28,7 @@ export interface Runtime {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolMax) : openPGlite(join(config.dataDir, "pgdata"));
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolMax, { preparedStatements: config.databasePreparedStatements }) : openPGlite(join(config.dataDir, "pgdata"));
 }
 
 /** Everything `serve` needs: database migrated, keys ready, app built (not listening). */

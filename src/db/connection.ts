@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { lockDataDir } from "./data-dir-lock.js";
 import { PGliteDialect } from "./pglite-driver.js";
+import { isStalePlan, StatementNames } from "./prepared-statements.js";
 import type { DB } from "./schema.js";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -19,8 +20,39 @@ export interface Database {
 /** bigint (int8) columns come back as JS numbers on both backends; ours never exceed 2^53. */
 const INT8_OID = 20;
 
-export async function openPostgres(url: string, max = 10): Promise<Database> {
+/**
+ * A pg client that runs every parameterized query as a named prepared statement
+ * (prepared-statements.ts); pg prepares each name once per connection.
+ */
+function preparingClient(names: StatementNames): typeof pg.Client {
+  return class PreparingClient extends pg.Client {
+    // pg's overloads; Kysely calls query(text, values) and uses the promise.
+    override query(...args: unknown[]): never {
+      const [text, values] = args;
+      const name = args.length === 2 && typeof text === "string" && Array.isArray(values) && values.length > 0 ? names.nameOf(text) : undefined;
+      if (name === undefined) return (super.query as (...a: unknown[]) => never)(...args);
+      return this.runNamed(name, text as string, values as unknown[]) as never;
+    }
+
+    private async runNamed(name: string, text: string, values: unknown[]) {
+      try {
+        return await super.query({ name, text, values });
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+        names.renew();
+        return super.query({ name: names.nameOf(text), text, values });
+      }
+    }
+  };
+}
+
+/**
+ * `preparedStatements: false` for a pooler that cannot keep them: PgBouncer in
+ * transaction mode before 1.21, or with max_prepared_statements = 0.
+ */
+export async function openPostgres(url: string, max = 10, { preparedStatements = true } = {}): Promise<Database> {
   const pool = new pg.Pool({
+    ...(preparedStatements ? { Client: preparingClient(new StatementNames()) } : {}),
     connectionString: url,
     max,
     types: {

@@ -1,4 +1,4 @@
-import type { PGlite } from "@electric-sql/pglite";
+import { parse, protocol, type PGlite, type Results } from "@electric-sql/pglite";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -11,6 +11,20 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { isStalePlan, StatementNames } from "./prepared-statements.js";
+
+const { serialize } = protocol;
+const { parseDescribeStatementResults, parseResults } = parse;
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /**
  * A Kysely dialect over one PGlite instance. PGlite is a single backend, so a
@@ -18,12 +32,15 @@ import {
  * a time (a FIFO lock), which is exactly PostgreSQL's behaviour with a pool of one.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly names = new StatementNames(),
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.names);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -37,8 +54,8 @@ class PGliteDriver implements Driver {
   private tail: Promise<void> = Promise.resolve();
   private readonly connection: PGliteConnection;
 
-  constructor(private readonly pglite: PGlite) {
-    this.connection = new PGliteConnection(pglite);
+  constructor(private readonly pglite: PGlite, names: StatementNames) {
+    this.connection = new PGliteConnection(pglite, names);
   }
 
   async init(): Promise<void> {
@@ -76,7 +93,13 @@ class PGliteDriver implements Driver {
 
 class PGliteConnection implements DatabaseConnection {
   release: (() => void) | null = null;
-  constructor(private readonly pglite: PGlite) {}
+  /** Parameter types of each statement prepared on the backend, by name. */
+  private readonly prepared = new Map<string, number[]>();
+
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly names: StatementNames,
+  ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     // Parameterless statements go through the simple protocol so that
@@ -86,8 +109,41 @@ class PGliteConnection implements DatabaseConnection {
       const last = results[results.length - 1];
       return { rows: (last?.rows ?? []) as R[], numAffectedRows: BigInt(last?.affectedRows ?? 0) };
     }
-    const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters]);
+    let result: Results<R>;
+    try {
+      result = await this.run<R>(compiled.sql, compiled.parameters);
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      this.names.renew();
+      result = await this.run<R>(compiled.sql, compiled.parameters);
+    }
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };
+  }
+
+  /**
+   * PGlite's query() makes six calls into the WASM backend (parse, describe, bind,
+   * describe, execute, sync) and parses and plans every time. A named statement is
+   * prepared once; after that a query is one call: bind, describe, execute, sync.
+   */
+  private async run<R>(text: string, parameters: readonly unknown[]): Promise<Results<R>> {
+    const name = this.names.nameOf(text) ?? "";
+    let types = name ? this.prepared.get(name) : undefined;
+    if (!types) {
+      types = parseDescribeStatementResults(await this.pglite.execProtocolStream(
+        concat([serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
+      ));
+      if (name) this.prepared.set(name, types);
+    }
+    // Values as PGlite's query() would send them: its serializer for the parameter's type.
+    const values = parameters.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = this.pglite.serializers[types[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const messages = await this.pglite.execProtocolStream(
+      concat([serialize.bind({ statement: name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
+    );
+    return parseResults(messages, this.pglite.parsers)[0] as Results<R>;
   }
 
   // eslint-disable-next-line require-yield
