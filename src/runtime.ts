@@ -8,6 +8,7 @@ import { startPgListener, type PgListener } from "./cluster/pg-listener.js";
 import { closeRedis, connectRedis, createRedisClient } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openPGlite, openPostgres, type Database } from "./db/connection.js";
+import { startEmbeddedVacuum } from "./db/embedded-vacuum.js";
 import { migrate } from "./db/migrate.js";
 import { createTokenSigner } from "./crypto/jwt.js";
 import { resolveMasterKeys } from "./crypto/master-key.js";
@@ -40,9 +41,11 @@ export async function startRuntime(
   let redis: Redis | null = null;
   let listener: PgListener | null = null;
   let keyTimer: NodeJS.Timeout | undefined;
+  let vacuum: { stop(): Promise<void> } | undefined;
   let app: FastifyInstance | undefined;
   const closeAll = async () => {
     clearInterval(keyTimer);
+    await vacuum?.stop();
     // The app first: it stops accepting and lets in-flight requests finish on the pool and Redis.
     await app?.close();
     await listener?.close();
@@ -71,6 +74,10 @@ export async function startRuntime(
     if (config.redisUrl) redis = createRedisClient(config.redisUrl);
     app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
+    // Embedded PostgreSQL has no autovacuum (PostgreSQL proper runs its own).
+    if (database.kind === "pglite") {
+      vacuum = startEmbeddedVacuum(database.db, { onError: (err) => log.warn({ err: (err as Error).message }, "embedded vacuum failed") });
+    }
     if (redis) await connectRedis(redis, log);
     if (invalidation && database.url) {
       invalidation.subscribe((event) => {

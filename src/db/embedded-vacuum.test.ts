@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { sql } from "kysely";
+import { openPGlite } from "./connection.js";
+import { maintainEmbedded, maintenanceFor, startEmbeddedVacuum } from "./embedded-vacuum.js";
+
+test("autovacuum's thresholds: 50 + 20% dead rows to vacuum, 50 + 10% changed rows to analyze", () => {
+  const t = (live: number, dead: number, modifiedSinceAnalyze: number) => maintenanceFor({ table: "t", live, dead, modifiedSinceAnalyze });
+  assert.equal(t(1000, 250, 0), null);
+  assert.equal(t(1000, 251, 0), "vacuum");
+  assert.equal(t(0, 51, 0), "vacuum");
+  assert.equal(t(1000, 0, 150), null);
+  assert.equal(t(1000, 0, 151), "analyze");
+  assert.equal(t(1000, 300, 500), "vacuum");
+});
+
+test("a pass vacuums the table that updates left dead rows in, and only that one", async () => {
+  const { db, close } = await openPGlite(null);
+  try {
+    await sql`CREATE TABLE churn (id int PRIMARY KEY, n int)`.execute(db);
+    await sql`CREATE TABLE quiet (id int PRIMARY KEY)`.execute(db);
+    await sql`INSERT INTO churn SELECT g, 0 FROM generate_series(1, 1000) g`.execute(db);
+    await sql`INSERT INTO quiet SELECT g FROM generate_series(1, 10) g`.execute(db);
+    await sql`ANALYZE`.execute(db);
+    for (let i = 0; i < 3; i++) await sql`UPDATE churn SET n = n + 1`.execute(db);
+    const dead = async () => {
+      // Statistics reach the shared view at most once a second unless a flush is forced.
+      await sql`SELECT pg_stat_force_next_flush()`.execute(db);
+      return Number((await sql<{ d: number }>`SELECT n_dead_tup AS d FROM pg_stat_user_tables WHERE relname = 'churn'`.execute(db)).rows[0]!.d);
+    };
+    assert.ok((await dead()) >= 1000);
+
+    assert.deepEqual(await maintainEmbedded(db), [{ table: "churn", action: "vacuum" }]);
+    assert.equal(await dead(), 0);
+    assert.deepEqual(await maintainEmbedded(db), []);
+    assert.equal(Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM churn WHERE n = 3`.execute(db)).rows[0]!.n), 1000);
+  } finally {
+    await close();
+  }
+});
+
+test("the timer runs passes, and stop() waits for the one under way", async () => {
+  const { db, close } = await openPGlite(null);
+  try {
+    await sql`CREATE TABLE churn (id int PRIMARY KEY, n int)`.execute(db);
+    await sql`INSERT INTO churn SELECT g, 0 FROM generate_series(1, 500) g`.execute(db);
+    await sql`UPDATE churn SET n = 1`.execute(db);
+    await sql`SELECT pg_stat_force_next_flush()`.execute(db);
+    await sql`SELECT 1`.execute(db);
+    const errors: unknown[] = [];
+    const vacuum = startEmbeddedVacuum(db, { intervalMs: 20, onError: (e) => errors.push(e) });
+    let vacuumed = false;
+    for (let i = 0; i < 100 && !vacuumed; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const row = (await sql<{ v: Date | null }>`SELECT last_vacuum AS v FROM pg_stat_user_tables WHERE relname = 'churn'`.execute(db)).rows[0];
+      vacuumed = row?.v != null;
+    }
+    await vacuum.stop();
+    assert.equal(vacuumed, true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
