@@ -201,9 +201,15 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       // Keyed by what was typed, so guesses at unknown accounts are throttled the same way.
       const account: LimitSubject = { kind: "account", id: accountId(slug, input.email) };
       const subjects = withClientIp(account, ctx.ip);
-      const recorded = await limits.assertNotLocked(subjects);
-      const org = await organizations.findOrganizationBySlug(slug);
-      const user = org ? await createUserRepo(db).findUserByEmail(org.id, input.email.trim()) : undefined;
+      // The lock check and the user lookup go out together (one wait, not two); a lock still
+      // answers 429 before any password is verified.
+      const [recorded, { org, user }] = await Promise.all([
+        limits.assertNotLocked(subjects),
+        organizations.findOrganizationBySlug(slug).then(async (org) => ({
+          org,
+          user: org ? await createUserRepo(db).findUserByEmail(org.id, input.email.trim()) : undefined,
+        })),
+      ]);
       // Always one argon2id verify, so timing does not reveal which of org, email or password was wrong.
       const passwordOk = await verifyPassword(user?.password_hash ?? dummyHash, input.password);
       if (!org || !user || !user.password_hash || !passwordOk || !user.is_active) {

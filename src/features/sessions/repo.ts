@@ -21,6 +21,7 @@ export function createSessionRepo(db: Queryable) {
      * path (bench/README.md, "Login").
      */
     async openSession(values: {
+      id: string;
       user_id: string;
       organization_id: string;
       ip_address: string | null;
@@ -35,8 +36,8 @@ export function createSessionRepo(db: Queryable) {
         : sql``;
       const { rows } = await sql<{ id: string }>`
         WITH s AS (
-          INSERT INTO sessions (user_id, organization_id, ip_address, user_agent, mfa_verified_at, expires_at, created_at, last_used_at)
-          VALUES (${v.user_id}, ${v.organization_id}, ${v.ip_address}, ${v.user_agent}, ${v.mfa_verified_at}, ${v.expires_at}, ${v.created_at}, ${v.created_at})
+          INSERT INTO sessions (id, user_id, organization_id, ip_address, user_agent, mfa_verified_at, expires_at, created_at, last_used_at)
+          VALUES (${v.id}, ${v.user_id}, ${v.organization_id}, ${v.ip_address}, ${v.user_agent}, ${v.mfa_verified_at}, ${v.expires_at}, ${v.created_at}, ${v.created_at})
           RETURNING id
         ), r AS (
           INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ${refreshTokenHash}, id, ${v.created_at} FROM s

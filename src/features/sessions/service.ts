@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Config } from "../../config.js";
 import type { DB, Organization, User } from "../../db/schema.js";
@@ -37,17 +38,24 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
       const now = clock();
       const repo = createSessionRepo(tx);
       const refreshToken = newOpaqueToken(REFRESH_PREFIX);
-      const session = await repo.openSession({
-        user_id: user.id,
-        organization_id: org.id,
-        ip_address: ctx.ip,
-        user_agent: ctx.userAgent?.slice(0, 512) ?? null,
-        mfa_verified_at: ctx.mfaVerified ? now : null,
-        expires_at: new Date(now.getTime() + config.refreshTokenTtl * 1000),
-        created_at: now,
-      }, hashToken(refreshToken), audit && auditRow(audit));
+      // The session id is ours (a random UUID, like the column's default), so the access
+      // token is signed while the session is written: one wait, not two.
+      const sessionId = randomUUID();
+      const [, accessToken] = await Promise.all([
+        repo.openSession({
+          id: sessionId,
+          user_id: user.id,
+          organization_id: org.id,
+          ip_address: ctx.ip,
+          user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+          mfa_verified_at: ctx.mfaVerified ? now : null,
+          expires_at: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+          created_at: now,
+        }, hashToken(refreshToken), audit && auditRow(audit)),
+        signAccess(user, sessionId, now),
+      ]);
       return {
-        accessToken: await signAccess(user, session.id, now),
+        accessToken,
         refreshToken,
         expiresIn: config.accessTokenTtl,
         tokenType: "Bearer",
