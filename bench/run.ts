@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { totpCode } from "../src/crypto/totp.js";
-import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT_ENV, type Backend, type Shape, type Target } from "./lib/fixture.js";
+import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT, type Backend, type Shape, type Target } from "./lib/fixture.js";
 import { combine, journeys, load, type LoadResult } from "./lib/load.js";
 import { freePort, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
 import { machine, markdown, printTable, type Row } from "./lib/report.js";
@@ -164,7 +164,7 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
     await server.stop();
     // The same loads (settings, then login) on fresh starts: how the figure depends on how the server runs.
     const plain = await variantRss(target, shape, tokens.length, { plain: true });
-    rows.push({ section, name: "server RSS, plain `node bin/gatehouse.js serve`", rssMiB: plain, note: "without the start script's malloc tuning" });
+    rows.push({ section, name: "server RSS, plain `node bin/gatehouse.js serve`", rssMiB: plain, note: "without the start script's malloc and V8 heap settings" });
     if (SERVER_MODE === "compiled") {
       const fromSource = await variantRss(target, shape, tokens.length, { env: { GATEHOUSE_FROM_SOURCE: "1" } });
       rows.push({ section, name: "server RSS, run from source through tsx", rssMiB: fromSource, note: "what `npm start` runs without `npm run build:server`" });
@@ -177,7 +177,7 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
 }
 
 /** glibc keeps freed argon2id buffers (19 MiB each) and HTTP buffers in its arenas; the start script's options make it hand them back. */
-const startEnvNote = `started with ${Object.entries(START_SCRIPT_ENV).map(([k, v]) => `${k}=${v}`).join(" ")}, as package.json's start script and the Dockerfile do`;
+const startEnvNote = `started with ${[...Object.entries(START_SCRIPT.env).map(([k, v]) => `${k}=${v}`), "node", ...START_SCRIPT.nodeArgs].join(" ")}, as package.json's start script and the Dockerfile do`;
 
 async function variantRss(target: Target, shape: Shape, tokenCount: number, opts: { env?: Record<string, string>; plain?: boolean }): Promise<number | null> {
   const server = await target.start(opts.env, { plain: opts.plain });

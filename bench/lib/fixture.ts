@@ -17,18 +17,24 @@ export const BENCH_PASSWORD = "Bench-Pass-2026!";
 export type Backend = "pglite" | "postgres";
 
 /**
- * The environment `npm start` gives the server (the leading VAR=value words of package.json's
- * start script: glibc malloc tuning), so the bench measures Gatehouse as it is run.
+ * How `npm start` runs the server: the leading VAR=value words of package.json's start
+ * script (glibc malloc tuning) and node's own flags before the script (V8 heap sizing),
+ * so the bench measures Gatehouse as it is run.
  */
-export const START_SCRIPT_ENV: Record<string, string> = (() => {
+export const START_SCRIPT: { env: Record<string, string>; nodeArgs: string[] } = (() => {
   const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const words = script.split(/\s+/);
   const env: Record<string, string> = {};
-  for (const word of script.split(/\s+/)) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+  let i = 0;
+  for (; i < words.length; i++) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(words[i]!);
     if (!m) break;
     env[m[1]!] = m[2]!;
   }
-  return env;
+  if (words[i] !== "node") throw new Error(`the start script does not run node: ${script}`);
+  const nodeArgs: string[] = [];
+  for (i++; i < words.length && words[i]!.startsWith("--"); i++) nodeArgs.push(words[i]!);
+  return { env, nodeArgs };
 })();
 
 /** A fresh PostgreSQL database for one run, dropped afterwards. */
@@ -52,7 +58,7 @@ export interface Target {
   env(): Record<string, string>;
   /**
    * Starts `gatehouse serve` on this data as a child process, as `npm start` runs it
-   * (START_SCRIPT_ENV) unless `plain`, with extra environment.
+   * (START_SCRIPT) unless `plain`, with extra environment.
    */
   start(extraEnv?: Record<string, string>, opts?: { plain?: boolean }): Promise<Child>;
   dispose(): Promise<void>;
@@ -93,9 +99,9 @@ export async function createTarget(backend: Backend, shape: Shape): Promise<Targ
     env,
     async start(extraEnv = {}, opts = {}) {
       // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
-      const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-      const base = opts.plain ? {} : START_SCRIPT_ENV;
-      return startChild([...nodeArgs, "bin/gatehouse.js", "serve"], { ...base, ...env(), ...extraEnv }, { port: await freePort(), timeoutMs: 120_000 });
+      const extraArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+      const start = opts.plain ? { env: {}, nodeArgs: [] } : START_SCRIPT;
+      return startChild([...start.nodeArgs, ...extraArgs, "bin/gatehouse.js", "serve"], { ...start.env, ...env(), ...extraEnv }, { port: await freePort(), timeoutMs: 120_000 });
     },
     async dispose() {
       await pgDb?.drop();
