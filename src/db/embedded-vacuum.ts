@@ -14,6 +14,7 @@ export const VACUUM_INTERVAL_MS = 10_000;
 
 export interface TableActivity {
   table: string;
+  /** Rows as of the last VACUUM or ANALYZE (pg_class.reltuples). */
   live: number;
   dead: number;
   modifiedSinceAnalyze: number;
@@ -28,9 +29,12 @@ export function maintenanceFor(t: TableActivity): "vacuum" | "analyze" | null {
 
 /** One pass: vacuums (and analyzes) the tables that need it; answers what it did. */
 export async function maintainEmbedded(db: Kysely<DB>): Promise<Array<{ table: string; action: "vacuum" | "analyze" }>> {
+  // Sized by pg_class.reltuples, as autovacuum does: the activity counters start from zero
+  // whenever statistics were not saved (a killed process), which would make a large table
+  // look empty and get vacuumed whole, holding the only backend, at the first few updates.
   const { rows } = await sql<{ table: string; live: number; dead: number; modified: number }>`
-    SELECT relname AS "table", n_live_tup AS live, n_dead_tup AS dead, n_mod_since_analyze AS modified
-    FROM pg_stat_user_tables WHERE schemaname = 'public'`.execute(db);
+    SELECT s.relname AS "table", greatest(c.reltuples, 0)::float8 AS live, s.n_dead_tup AS dead, s.n_mod_since_analyze AS modified
+    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = 'public'`.execute(db);
   const done: Array<{ table: string; action: "vacuum" | "analyze" }> = [];
   for (const r of rows) {
     const action = maintenanceFor({ table: r.table, live: Number(r.live), dead: Number(r.dead), modifiedSinceAnalyze: Number(r.modified) });
