@@ -9,6 +9,7 @@ import { closeRedis, connectRedis, createRedisClient } from "./cluster/redis.js"
 import type { Config } from "./config.js";
 import { openPGlite, openPostgres, type Database } from "./db/connection.js";
 import { startEmbeddedVacuum } from "./db/embedded-vacuum.js";
+import { startPurge } from "./db/purge-expired.js";
 import { migrate } from "./db/migrate.js";
 import { createTokenSigner } from "./crypto/jwt.js";
 import { resolveMasterKeys } from "./crypto/master-key.js";
@@ -42,10 +43,12 @@ export async function startRuntime(
   let listener: PgListener | null = null;
   let keyTimer: NodeJS.Timeout | undefined;
   let vacuum: { stop(): Promise<void> } | undefined;
+  let purge: { stop(): Promise<void> } | undefined;
   let app: FastifyInstance | undefined;
   const closeAll = async () => {
     clearInterval(keyTimer);
     await vacuum?.stop();
+    await purge?.stop();
     // The app first: it stops accepting and lets in-flight requests finish on the pool and Redis.
     await app?.close();
     await listener?.close();
@@ -74,6 +77,13 @@ export async function startRuntime(
     if (config.redisUrl) redis = createRedisClient(config.redisUrl);
     app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
+    purge = startPurge(database.db, {
+      clock,
+      onDone: (purged) => {
+        if (purged.sessions + purged.loginFlows + purged.failureCounters > 0) log.info({ purged }, "deleted ended sessions, login flows and failure counters");
+      },
+      onError: (err) => log.warn({ err: (err as Error).message }, "purge of ended rows failed"),
+    });
     // Embedded PostgreSQL has no autovacuum (PostgreSQL proper runs its own).
     if (database.kind === "pglite") {
       vacuum = startEmbeddedVacuum(database.db, { onError: (err) => log.warn({ err: (err as Error).message }, "embedded vacuum failed") });

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { runEvery } from "./periodic.js";
 import type { DB } from "./schema.js";
 
 /**
@@ -50,15 +51,5 @@ export function startEmbeddedVacuum(
   db: Kysely<DB>,
   { intervalMs = VACUUM_INTERVAL_MS, onError }: { intervalMs?: number; onError: (err: unknown) => void },
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = maintainEmbedded(db).catch(onError);
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(intervalMs, () => maintainEmbedded(db).then(() => {}, onError));
 }
