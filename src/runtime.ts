@@ -9,6 +9,7 @@ import { closeRedis, connectRedis, createRedisClient } from "./cluster/redis.js"
 import type { Config } from "./config.js";
 import { openPGlite, openPostgres, type Database } from "./db/connection.js";
 import { startEmbeddedVacuum } from "./db/embedded-vacuum.js";
+import { runEvery } from "./db/periodic.js";
 import { startPurge } from "./db/purge-expired.js";
 import { migrate } from "./db/migrate.js";
 import { createTokenSigner } from "./crypto/jwt.js";
@@ -41,12 +42,12 @@ export async function startRuntime(
   const database = options.database ?? (await openDatabase(config));
   let redis: Redis | null = null;
   let listener: PgListener | null = null;
-  let keyTimer: NodeJS.Timeout | undefined;
+  let keyTimer: { stop(): Promise<void> } | undefined;
   let vacuum: { stop(): Promise<void> } | undefined;
   let purge: { stop(): Promise<void> } | undefined;
   let app: FastifyInstance | undefined;
   const closeAll = async () => {
-    clearInterval(keyTimer);
+    await keyTimer?.stop();
     await vacuum?.stop();
     await purge?.stop();
     // The app first: it stops accepting and lets in-flight requests finish on the pool and Redis.
@@ -77,6 +78,7 @@ export async function startRuntime(
     if (config.redisUrl) redis = createRedisClient(config.redisUrl);
     app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
+    const reloadKeys = () => keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
     purge = startPurge(database.db, {
       clock,
       onDone: (purged) => {
@@ -92,7 +94,7 @@ export async function startRuntime(
     if (invalidation && database.url) {
       invalidation.subscribe((event) => {
         if (event.kind === "keys" || event.kind === "all") {
-          keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
+          void reloadKeys();
         }
       });
       listener = startPgListener({
@@ -102,10 +104,7 @@ export async function startRuntime(
         onState: (up) => invalidation.setListening(up),
         log,
       });
-      keyTimer = setInterval(() => {
-        keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
-      }, KEY_RELOAD_INTERVAL_MS);
-      keyTimer.unref();
+      keyTimer = runEvery(KEY_RELOAD_INTERVAL_MS, reloadKeys);
       await listener.whenUp(5_000);
     }
     return { app, database, box, migrated, close: closeAll };

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { lockDataDir } from "./data-dir-lock.js";
 import { PGliteDialect } from "./pglite-driver.js";
-import { isStalePlan, StatementNames } from "./prepared-statements.js";
+import { StatementNames } from "./prepared-statements.js";
 import type { DB } from "./schema.js";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -29,19 +29,9 @@ function preparingClient(names: StatementNames): typeof pg.Client {
     // pg's overloads; Kysely calls query(text, values) and uses the promise.
     override query(...args: unknown[]): never {
       const [text, values] = args;
-      const name = args.length === 2 && typeof text === "string" && Array.isArray(values) && values.length > 0 ? names.nameOf(text) : undefined;
-      if (name === undefined) return (super.query as (...a: unknown[]) => never)(...args);
-      return this.runNamed(name, text as string, values as unknown[]) as never;
-    }
-
-    private async runNamed(name: string, text: string, values: unknown[]) {
-      try {
-        return await super.query({ name, text, values });
-      } catch (err) {
-        if (!isStalePlan(err)) throw err;
-        names.renew();
-        return super.query({ name: names.nameOf(text), text, values });
-      }
+      const named = args.length === 2 && typeof text === "string" && Array.isArray(values) && values.length > 0 && names.nameOf(text) !== undefined;
+      if (!named) return (super.query as (...a: unknown[]) => never)(...args);
+      return names.retryingStalePlan(() => super.query({ name: names.nameOf(text), text, values })) as never;
     }
   };
 }

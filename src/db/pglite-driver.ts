@@ -11,20 +11,10 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
-import { isStalePlan, StatementNames } from "./prepared-statements.js";
+import { StatementNames } from "./prepared-statements.js";
 
 const { serialize } = protocol;
 const { parseDescribeStatementResults, parseResults } = parse;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * A Kysely dialect over one PGlite instance. PGlite is a single backend, so a
@@ -109,14 +99,7 @@ class PGliteConnection implements DatabaseConnection {
       const last = results[results.length - 1];
       return { rows: (last?.rows ?? []) as R[], numAffectedRows: BigInt(last?.affectedRows ?? 0) };
     }
-    let result: Results<R>;
-    try {
-      result = await this.run<R>(compiled.sql, compiled.parameters);
-    } catch (err) {
-      if (!isStalePlan(err)) throw err;
-      this.names.renew();
-      result = await this.run<R>(compiled.sql, compiled.parameters);
-    }
+    const result = await this.names.retryingStalePlan(() => this.run<R>(compiled.sql, compiled.parameters));
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };
   }
 
@@ -130,7 +113,7 @@ class PGliteConnection implements DatabaseConnection {
     let types = name ? this.prepared.get(name) : undefined;
     if (!types) {
       types = parseDescribeStatementResults(await this.pglite.execProtocolStream(
-        concat([serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
+        Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
       ));
       if (name) this.prepared.set(name, types);
     }
@@ -141,7 +124,7 @@ class PGliteConnection implements DatabaseConnection {
       return serializer ? serializer(value) : String(value);
     });
     const messages = await this.pglite.execProtocolStream(
-      concat([serialize.bind({ statement: name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
+      Buffer.concat([serialize.bind({ statement: name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
     );
     return parseResults(messages, this.pglite.parsers)[0] as Results<R>;
   }

@@ -32,6 +32,17 @@ export class StatementNames {
     this.names.clear();
     this.generation++;
   }
+
+  /** Runs `query`, which names its statement with nameOf(); after a stale plan, once more under new names. */
+  async retryingStalePlan<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      this.renew();
+      return query();
+    }
+  }
 }
 
 /** "cached plan must not change result type": a prepared statement's table has new columns. */

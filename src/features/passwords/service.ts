@@ -142,7 +142,6 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
     return { user, org, token, expiresAt };
   }
 
-
   return {
     /** The public view of an organization's password policy (the console's forms show it). */
     async policyOfOrganization(slug: string) {

@@ -29,12 +29,12 @@ export function createSessionRepo(db: Queryable) {
       mfa_verified_at: Date | null;
       expires_at: Date;
       created_at: Date;
-    }, refreshTokenHash: string, audit?: AuditRow): Promise<{ id: string }> {
+    }, refreshTokenHash: string, audit?: AuditRow): Promise<void> {
       const v = values;
       const auditCte = audit
         ? sql`, a AS (INSERT INTO audit_logs (${sql.join(Object.keys(audit).map((c) => sql.ref(c)))}) VALUES (${sql.join(Object.values(audit))}))`
         : sql``;
-      const { rows } = await sql<{ id: string }>`
+      await sql`
         WITH s AS (
           INSERT INTO sessions (id, user_id, organization_id, ip_address, user_agent, mfa_verified_at, expires_at, created_at, last_used_at)
           VALUES (${v.id}, ${v.user_id}, ${v.organization_id}, ${v.ip_address}, ${v.user_agent}, ${v.mfa_verified_at}, ${v.expires_at}, ${v.created_at}, ${v.created_at})
@@ -45,7 +45,6 @@ export function createSessionRepo(db: Queryable) {
           UPDATE users SET last_login_at = ${v.created_at} WHERE id = ${v.user_id}
         )${auditCte}
         SELECT id FROM s`.execute(db);
-      return rows[0]!;
     },
     async insertRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
       await db.insertInto("refresh_tokens").values({ token_hash: tokenHash, session_id: sessionId, created_at: now }).execute();

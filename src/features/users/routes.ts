@@ -16,7 +16,6 @@ export interface UserRoutesOptions {
   publicUrl: string;
 }
 
-
 /** The same query with the next cursor: filters and page size carry over. */
 function nextPageUrl(base: string, path: string, query: Static<typeof UserListQuery>, cursor: string): string {
   const params = new URLSearchParams();
