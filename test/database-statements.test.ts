@@ -2,10 +2,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, sql } from "kysely";
-import { openPGlite, openPostgres, type Database } from "../src/db/connection.js";
+import { openPGlite, type Database } from "../src/db/connection.js";
 import { PGliteDialect } from "../src/db/pglite-driver.js";
 import { isStalePlan, StatementNames } from "../src/db/prepared-statements.js";
-import { createPgDatabase } from "./helpers/pg-database.js";
+import { openScratchPostgres } from "./helpers/pg-database.js";
 import { PG_URL } from "./helpers/harness.js";
 
 test("a SQL text keeps one name; past the cap texts go unnamed; renew gives every text a new name", () => {
@@ -32,11 +32,11 @@ interface Variant {
   name: string;
   /** Whether parameterized queries should show up in pg_prepared_statements. */
   named: boolean;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
+  open(): Promise<Database>;
 }
 
 const variants: Variant[] = [
-  { name: "pglite", named: true, open: async () => { const database = await openPGlite(null); return { database, dispose: () => database.close() }; } },
+  { name: "pglite", named: true, open: () => openPGlite(null) },
   {
     name: "pglite, past the statement cap",
     named: false,
@@ -46,19 +46,14 @@ const variants: Variant[] = [
       const names = new StatementNames(1);
       names.nameOf("cap probe");
       const db = new Kysely<never>({ dialect: new PGliteDialect(pglite, names) });
-      const database = { db, kind: "pglite", close: () => db.destroy() } as unknown as Database;
-      return { database, dispose: () => db.destroy() };
+      return { db, kind: "pglite", close: () => db.destroy() } as unknown as Database;
     },
   },
   ...(PG_URL
     ? [true, false].map((prepared): Variant => ({
       name: `postgres, DATABASE_PREPARED_STATEMENTS=${prepared ? "on" : "off"}`,
       named: prepared,
-      async open() {
-        const created = await createPgDatabase(PG_URL!, "gh_stmt");
-        const database = await openPostgres(created.url, 2, { preparedStatements: prepared });
-        return { database, async dispose() { await database.close(); await created.drop(); } };
-      },
+      open: () => openScratchPostgres(PG_URL!, "gh_stmt", { preparedStatements: prepared }),
     }))
     : []),
 ];
@@ -66,15 +61,14 @@ const variants: Variant[] = [
 for (const variant of variants) {
   describe(`queries through the driver [${variant.name}]`, () => {
     let database: Database;
-    let dispose: () => Promise<void>;
     // The suite's scratch table, outside the application's schema.
     const db = () => database.db as unknown as Kysely<{ scratch: Record<string, unknown> }>;
 
     before(async () => {
-      ({ database, dispose } = await variant.open());
+      database = await variant.open();
       await sql`CREATE TABLE scratch (id int PRIMARY KEY, label text, at timestamptz, flag boolean, doc jsonb, n bigint)`.execute(database.db);
     });
-    after(() => dispose());
+    after(() => database.close());
 
     test("values go in and come back as the application's types", async () => {
       const at = new Date("2026-11-23T10:20:30.456Z");

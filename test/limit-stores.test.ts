@@ -2,13 +2,14 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { openPGlite, openPostgres, type Database } from "../src/db/connection.js";
+import { openPGlite, type Database } from "../src/db/connection.js";
 import { migrate } from "../src/db/migrate.js";
 import { createPgCounterStore, type CounterStore } from "../src/features/limits/counter-store.js";
 import { createFallbackCounterStore } from "../src/features/limits/fallback-store.js";
 import { defaultLimitRules } from "../src/features/limits/policy.js";
 import { createRedisCounterStore } from "../src/features/limits/redis-store.js";
-import { createDatabase, hasRedisServer, startRedis, type RedisProcess } from "./helpers/cluster.js";
+import { hasRedisServer, startRedis, type RedisProcess } from "./helpers/cluster.js";
+import { openScratchPostgres } from "./helpers/pg-database.js";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? null;
 
@@ -77,16 +78,9 @@ conformance("PostgreSQL (PGlite)", async () => {
 conformance(
   "PostgreSQL",
   async () => {
-    const created = await createDatabase(PG_URL!);
-    const database = await openPostgres(created.url, 4);
+    const database = await openScratchPostgres(PG_URL!, "gh_scale", { max: 4 });
     await migrate(database.db);
-    return {
-      store: createPgCounterStore(database.db),
-      async close() {
-        await database.close();
-        await created.drop();
-      },
-    };
+    return { store: createPgCounterStore(database.db), close: () => database.close() };
   },
   PG_URL ? false : "skipped: no PostgreSQL (set TEST_DATABASE_URL)",
 );

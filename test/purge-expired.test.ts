@@ -1,38 +1,28 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { openPGlite, openPostgres, type Database } from "../src/db/connection.js";
+import { openPGlite, type Database } from "../src/db/connection.js";
 import { migrate } from "../src/db/migrate.js";
 import { purgeExpired, startPurge, type Purged } from "../src/db/purge-expired.js";
-import { createPgDatabase } from "./helpers/pg-database.js";
+import { openScratchPostgres } from "./helpers/pg-database.js";
 import { PG_URL } from "./helpers/harness.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const backends: Array<{ name: string; open(): Promise<{ database: Database; dispose(): Promise<void> }> }> = [
-  { name: "pglite", open: async () => { const database = await openPGlite(null); return { database, dispose: () => database.close() }; } },
-  ...(PG_URL
-    ? [{
-      name: "postgres",
-      async open() {
-        const created = await createPgDatabase(PG_URL!, "gh_purge");
-        const database = await openPostgres(created.url, 2);
-        return { database, async dispose() { await database.close(); await created.drop(); } };
-      },
-    }]
-    : []),
+const backends: Array<{ name: string; open(): Promise<Database> }> = [
+  { name: "pglite", open: () => openPGlite(null) },
+  ...(PG_URL ? [{ name: "postgres", open: () => openScratchPostgres(PG_URL!, "gh_purge") }] : []),
 ];
 
 for (const backend of backends) {
   describe(`purging ended rows [${backend.name}]`, () => {
     let database: Database;
-    let dispose: () => Promise<void>;
     const now = new Date("2026-11-23T12:00:00Z");
     const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
 
     before(async () => {
-      ({ database, dispose } = await backend.open());
+      database = await backend.open();
       const db = database.db;
       await migrate(db);
       const org = await db.insertInto("organizations").values({ name: "Acme", slug: "acme" }).returning("id").executeTakeFirstOrThrow();
@@ -62,7 +52,7 @@ for (const backend of backends) {
       ]).execute();
       await sql`INSERT INTO audit_logs (event_type, actor_type, result, created_at) VALUES ('USER_LOGIN', 'USER', 'SUCCESS', ${at(-30 * DAY)})`.execute(db);
     });
-    after(() => dispose());
+    after(() => database.close());
 
     test("deletes what can no longer do anything, keeps the rest, and never touches the audit log", async () => {
       const db = database.db;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { openPostgres, type Database } from "../../src/db/connection.js";
 
 /**
  * A fresh, empty PostgreSQL database on the server at `adminUrl` (the tests' suites, the
@@ -21,6 +22,19 @@ export async function createPgDatabase(adminUrl: string, prefix: string): Promis
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A fresh database opened through the application's PostgreSQL driver; close() also drops it. */
+export async function openScratchPostgres(adminUrl: string, prefix: string, options: { max?: number; preparedStatements?: boolean } = {}): Promise<Database> {
+  const created = await createPgDatabase(adminUrl, prefix);
+  const database = await openPostgres(created.url, options.max ?? 2, { preparedStatements: options.preparedStatements });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await created.drop();
     },
   };
 }
