@@ -82,7 +82,7 @@ export async function startRuntime(
     purge = startPurge(database.db, {
       clock,
       onDone: (purged) => {
-        if (purged.sessions + purged.loginFlows + purged.failureCounters > 0) log.info({ purged }, "deleted ended sessions, login flows and failure counters");
+        if (Object.values(purged).some((n) => n > 0)) log.info({ purged }, "deleted ended sessions, login flows, failure counters and mailed links");
       },
       onError: (err) => log.warn({ err: (err as Error).message }, "purge of ended rows failed"),
     });

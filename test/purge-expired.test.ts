@@ -50,20 +50,33 @@ for (const backend of backends) {
         { key: "ip:old-still-locked", failures: 60, window_start: at(-2 * DAY), locked_until: at(HOUR) },
         { key: "account:recent", failures: 2, window_start: at(-10 * 60_000), locked_until: null },
       ]).execute();
+      for (const table of ["invitations", "password_resets"] as const) {
+        const link = (token_hash: string, expires: number, used: number | null) =>
+          db.insertInto(table).values({ token_hash, user_id: user.id, expires_at: at(expires), used_at: used === null ? null : at(used), created_at: at(-3 * DAY) }).execute();
+        await link(`${table}:live`, HOUR, null);
+        await link(`${table}:expired-two-days-ago`, -2 * DAY, null);
+        await link(`${table}:expired-an-hour-ago`, -HOUR, null);
+        await link(`${table}:used-two-days-ago`, DAY, -2 * DAY);
+        await link(`${table}:used-an-hour-ago`, DAY, -HOUR);
+      }
       await sql`INSERT INTO audit_logs (event_type, actor_type, result, created_at) VALUES ('USER_LOGIN', 'USER', 'SUCCESS', ${at(-30 * DAY)})`.execute(db);
     });
     after(() => database.close());
 
     test("deletes what can no longer do anything, keeps the rest, and never touches the audit log", async () => {
       const db = database.db;
-      assert.deepEqual(await purgeExpired(db, now), { sessions: 2, loginFlows: 1, failureCounters: 2 } satisfies Purged);
+      assert.deepEqual(await purgeExpired(db, now), { sessions: 2, loginFlows: 1, failureCounters: 2, mailedLinks: 4 } satisfies Purged);
       const ids = (await db.selectFrom("sessions").select("id").orderBy("id").execute()).map((r) => r.id.slice(-1));
       assert.deepEqual(ids, ["a", "c", "e"]);
       assert.deepEqual((await db.selectFrom("refresh_tokens").select("token_hash").execute()).map((r) => r.token_hash), ["live"]);
       assert.deepEqual((await db.selectFrom("login_flows").select("token_hash").execute()).map((r) => r.token_hash), ["flow-live"]);
       assert.deepEqual((await db.selectFrom("auth_failures").select("key").orderBy("key").execute()).map((r) => r.key), ["account:recent", "ip:old-still-locked"]);
+      for (const table of ["invitations", "password_resets"] as const) {
+        const left = (await db.selectFrom(table).select("token_hash").orderBy("token_hash").execute()).map((r) => r.token_hash);
+        assert.deepEqual(left, [`${table}:expired-an-hour-ago`, `${table}:live`, `${table}:used-an-hour-ago`]);
+      }
       assert.equal((await db.selectFrom("audit_logs").select("id").execute()).length, 1);
-      assert.deepEqual(await purgeExpired(db, now), { sessions: 0, loginFlows: 0, failureCounters: 0 });
+      assert.deepEqual(await purgeExpired(db, now), { sessions: 0, loginFlows: 0, failureCounters: 0, mailedLinks: 0 });
     });
 
     test("the timer purges by its clock, and stop() waits for the pass under way", async () => {
@@ -75,8 +88,10 @@ for (const backend of backends) {
       await purge.stop();
       assert.deepEqual(errors, []);
       assert.equal(results[0]?.sessions, 2);
+      assert.equal(results[0]?.mailedLinks, 4);
       const ids = (await database.db.selectFrom("sessions").select("id").execute()).map((r) => r.id.slice(-1));
       assert.deepEqual(ids, ["a"]);
+      assert.deepEqual((await database.db.selectFrom("invitations").select("token_hash").execute()).map((r) => r.token_hash), ["invitations:live"]);
     });
   });
 }

@@ -8,7 +8,9 @@ import type { DB } from "./schema.js";
  * was revoked: no refresh can revive it (refresh needs a live session), its access
  * tokens expired long before, and the audit log keeps the history. Login flows go once
  * expired. A failure counter goes a day after its window and any lock ended: counting
- * would start over from one either way. Audit rows are never deleted.
+ * would start over from one either way. An invitation or password-reset link goes a day
+ * after it expired or was used: neither can be used again, and finding one answers the same
+ * as a link that never existed. Audit rows are never deleted.
  */
 export const ENDED_RETENTION_MS = 86_400_000;
 export const PURGE_INTERVAL_MS = 3_600_000;
@@ -17,6 +19,8 @@ export interface Purged {
   sessions: number;
   loginFlows: number;
   failureCounters: number;
+  /** Invitations and password-reset links. */
+  mailedLinks: number;
 }
 
 export async function purgeExpired(db: Kysely<DB>, now: Date): Promise<Purged> {
@@ -31,10 +35,19 @@ export async function purgeExpired(db: Kysely<DB>, now: Date): Promise<Purged> {
     .where("window_start", "<", cutoff)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
     .executeTakeFirst();
+  let mailedLinks = 0;
+  for (const table of ["invitations", "password_resets"] as const) {
+    const deleted = await db
+      .deleteFrom(table)
+      .where((eb) => eb.or([eb("expires_at", "<", cutoff), eb("used_at", "<", cutoff)]))
+      .executeTakeFirst();
+    mailedLinks += Number(deleted.numDeletedRows);
+  }
   return {
     sessions: Number(sessions.numDeletedRows),
     loginFlows: Number(loginFlows.numDeletedRows),
     failureCounters: Number(failureCounters.numDeletedRows),
+    mailedLinks,
   };
 }
 
