@@ -6,7 +6,9 @@
  * each figure against its floor (see bench/README.md). Every load phase is
  * bounded in time; the whole run stops by itself.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { totpCode } from "../src/crypto/totp.js";
 import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT, type Backend, type Shape, type Target } from "./lib/fixture.js";
@@ -169,6 +171,12 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
       const fromSource = await variantRss(target, shape, tokens.length, { env: { GATEHOUSE_FROM_SOURCE: "1" } });
       rows.push({ section, name: "server RSS, run from source through tsx", rssMiB: fromSource, note: "what `npm start` runs without `npm run build:server`" });
     }
+    if (backend === "pglite") {
+      rows.push({
+        section, name: "server RSS after its first start (new data directory, idle)", rssMiB: await firstStartRss(),
+        note: "initdb runs in a child process (src/db/pglite-init.ts); run in the server, it left about 700 MiB resident for the server's lifetime",
+      });
+    }
     return { login, settings };
   } finally {
     await server.stop();
@@ -188,6 +196,22 @@ async function variantRss(target: Target, shape: Shape, tokenCount: number, opts
     return await settledRss(server);
   } finally {
     await server.stop();
+  }
+}
+
+/** What `npm start` holds once up on a data directory it had to create (embedded): no load, nothing seeded. */
+async function firstStartRss(): Promise<number | null> {
+  const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-bench-first-"));
+  try {
+    const env = { ...START_SCRIPT.env, DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "warn" };
+    const server = await startChild([...START_SCRIPT.nodeArgs, "bin/gatehouse.js", "serve"], env, { port: await freePort(), timeoutMs: 120_000 });
+    try {
+      return await settledRss(server);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { lockDataDir } from "./data-dir-lock.js";
+import { initDataDirApart } from "./pglite-init.js";
 import { PGliteDialect } from "./pglite-driver.js";
 import { StatementNames } from "./prepared-statements.js";
 import type { DB } from "./schema.js";
@@ -64,6 +65,7 @@ export async function openPGlite(dataDir: string | null): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
+    if (dataDir) await initDataDirApart(dataDir);
     const pglite = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
       initialMemory: 128 * 1024 * 1024,
