@@ -18,7 +18,8 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 # MALLOC_*: glibc hands argon2id's 19 MiB buffers back to the system; --max-semi-space-size
-# caps V8's young generation (bench/README.md, "Memory").
+# caps V8's young generation; --no-liftoff compiles embedded PostgreSQL's WebAssembly once,
+# optimized, instead of twice (bench/README.md, "Memory").
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
@@ -39,4 +40,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Not `npm start`: its prestart step builds the console, which needs dev dependencies.
 # The CLI in the container: `docker exec <c> node lib/main.js admin reset-mfa --org … --email …`.
-CMD ["node", "--max-semi-space-size=8", "lib/main.js", "serve"]
+CMD ["node", "--max-semi-space-size=8", "--no-liftoff", "lib/main.js", "serve"]
