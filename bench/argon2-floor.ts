@@ -5,12 +5,15 @@
  * process (like the server) so it gets the same cores; prints one JSON line.
  * Usage: argon2-floor.ts <concurrency> <seconds>
  */
+import { machineCpuMs } from "./lib/proc.js";
 import { ARGON2_PARAMS, ARGON2_SLOTS, hashPassword, verifyPassword } from "../src/crypto/passwords.js";
 
 const concurrency = Number(process.argv[2] ?? 8);
 const seconds = Number(process.argv[3] ?? 5);
 const stored = await hashPassword("Bench-Pass-2026!");
 let done = 0;
+const cpuBefore = process.cpuUsage();
+const machineBefore = machineCpuMs();
 const started = performance.now();
 const deadline = started + seconds * 1000;
 await Promise.all(
@@ -22,4 +25,9 @@ await Promise.all(
   }),
 );
 const elapsed = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ verifiesPerSecond: done / elapsed, verifies: done, seconds: elapsed, concurrency, slots: ARGON2_SLOTS, params: ARGON2_PARAMS }));
+const cpu = process.cpuUsage(cpuBefore);
+const machineAfter = machineCpuMs();
+const idle = machineAfter.idle - machineBefore.idle;
+const idleShare = idle / (idle + machineAfter.busy - machineBefore.busy);
+const cpuMsPerVerify = (cpu.user + cpu.system) / 1000 / done;
+console.log(JSON.stringify({ verifiesPerSecond: done / elapsed, cpuMsPerVerify, idleShare, verifies: done, seconds: elapsed, concurrency, slots: ARGON2_SLOTS, params: ARGON2_PARAMS }));

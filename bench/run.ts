@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { totpCode } from "../src/crypto/totp.js";
 import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT, type Backend, type Shape, type Target } from "./lib/fixture.js";
 import { combine, journeys, load, type LoadResult } from "./lib/load.js";
-import { freePort, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
+import { freePort, machineCpuMs, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
 import { machine, markdown, printTable, type Row } from "./lib/report.js";
 
 const args = process.argv.slice(2);
@@ -86,6 +86,29 @@ async function settingsLoad(server: Child, tokens: string[], seconds = PHASE_S):
   });
 }
 
+/**
+ * Runs a load and records the share of the machine's CPU left idle over its middle half
+ * (so a process's start-up and the phase's ramp and drain stay out of it).
+ */
+async function measuringIdle<T>(into: number[], seconds: number, run: () => Promise<T>): Promise<T> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const pending = run();
+  const window = (async () => {
+    await sleep(seconds * 250);
+    const before = machineCpuMs();
+    await sleep(seconds * 500);
+    const after = machineCpuMs();
+    const idle = after.idle - before.idle;
+    into.push(idle / (idle + after.busy - before.busy));
+  })();
+  const [result] = await Promise.all([pending, window]);
+  return result;
+}
+
+function meanPct(shares: number[]): string {
+  return `${((100 * shares.reduce((a, b) => a + b, 0)) / Math.max(1, shares.length)).toFixed(0)}%`;
+}
+
 async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; settings: LoadResult }> {
   const shape: Shape = { orgs: 100, usersPerOrg: 100, mfaUsers: quick ? 400 : 1500 };
   log(`${backend}: seeding ${shape.orgs * shape.usersPerOrg} users (server runs ${SERVER_MODE === "compiled" ? "lib/, compiled" : "src/ through tsx"})`);
@@ -101,14 +124,19 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
     const ceilings: LoadResult[] = [];
     const logins: LoadResult[] = [];
     let cpuLogin = { main: 0, others: 0 };
+    const idleShare = { floor: [] as number[], ceiling: [] as number[], login: [] as number[] };
+    let floorCpuPerVerify = 0;
     try {
       await loginLoad(ceilingServer, shape, 1, 2); // warm-up
       for (let r = 0; r < ROUNDS; r++) {
-        const f = await runJsonChild<{ verifiesPerSecond: number }>(tsxArgs("bench/argon2-floor.ts", String(LOGIN_CONN), String(PHASE_S / ROUNDS)));
+        const f = await runJsonChild<{ verifiesPerSecond: number; cpuMsPerVerify: number; idleShare: number }>(
+          tsxArgs("bench/argon2-floor.ts", String(LOGIN_CONN), String(PHASE_S / ROUNDS)));
         floors.push(f.verifiesPerSecond);
-        ceilings.push(await loginLoad(ceilingServer, shape, PHASE_S / ROUNDS));
+        idleShare.floor.push(f.idleShare);
+        floorCpuPerVerify += f.cpuMsPerVerify / ROUNDS;
+        ceilings.push(await measuringIdle(idleShare.ceiling, PHASE_S / ROUNDS, () => loginLoad(ceilingServer, shape, PHASE_S / ROUNDS)));
         const before = threadCpuMs(server.pid);
-        logins.push(await loginLoad(server, shape, PHASE_S / ROUNDS));
+        logins.push(await measuringIdle(idleShare.login, PHASE_S / ROUNDS, () => loginLoad(server, shape, PHASE_S / ROUNDS)));
         const after = threadCpuMs(server.pid);
         cpuLogin = { main: cpuLogin.main + after.main - before.main, others: cpuLogin.others + after.others - before.others };
       }
@@ -123,8 +151,10 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
     rows.push({
       section, name: `login (${LOGIN_CONN} conn)`, result: login,
       floor: `argon2id ${floor.verifiesPerSecond.toFixed(1)}/s`, ratio: loginRatio, target: ">= 0.9", pass: loginRatio >= 0.9,
-      note: `server CPU per login: main thread ${perLogin.mainMs.toFixed(1)} ms, libuv pool (argon2id) ${perLogin.poolMs.toFixed(1)} ms; ` +
-        `login ÷ the HTTP ceiling below: ${(login.rps / ceiling.rps).toFixed(2)}`,
+      note: `server CPU per login: main thread ${perLogin.mainMs.toFixed(1)} ms, other threads (argon2id, GC) ${perLogin.poolMs.toFixed(1)} ms ` +
+        `(the floor's process: ${floorCpuPerVerify.toFixed(1)} ms per verify); ` +
+        `login ÷ the HTTP ceiling below: ${(login.rps / ceiling.rps).toFixed(2)}; ` +
+        `cores left idle: floor ${meanPct(idleShare.floor)}, ceiling ${meanPct(idleShare.ceiling)}, login ${meanPct(idleShare.login)}`,
     });
     rows.push({
       section, name: `HTTP ceiling: bare Fastify + argon2id verify (${LOGIN_CONN} conn)`, result: ceiling,

@@ -99,6 +99,19 @@ export async function runJsonChild<T>(args: string[], env: Record<string, string
 }
 
 /**
+ * Machine-wide CPU milliseconds so far, busy and idle (iowait counts as idle), from the
+ * first line of /proc/stat: what a load left unused on these cores.
+ */
+export function machineCpuMs(): { busy: number; idle: number } {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/);
+  const t = ticks.map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const idle = (t[3] ?? 0) + (t[4] ?? 0);
+  const busy = t.slice(0, 8).reduce((a, b) => a + b, 0) - idle;
+  return { busy: busy * 10, idle: idle * 10 };
+}
+
+/**
  * CPU milliseconds used so far by a process's main thread and by all its other
  * threads (libuv's pool, where argon2id runs), from /proc/<pid>/task/*\/stat.
  */
