@@ -43,7 +43,9 @@ import { consoleRoutes } from "./http/console.js";
 import { ErrorBody } from "./http/schemas.js";
 import { JWKS_ROUTE_SCHEMA, registerDocsUi, registerOpenApi } from "./http/openapi.js";
 import { createValidatorCompiler } from "./http/validation.js";
+import { createMailDelivery } from "./mail/delivery.js";
 import { createOutboxMailer, type Mailer } from "./mail/mailer.js";
+import { securityNotice, type NotifySecurityChange } from "./mail/security-notice.js";
 import { createSmtpMailer } from "./mail/smtp.js";
 
 export interface AppDeps {
@@ -105,6 +107,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const mailer = deps.mailer ?? (config.smtpUrl
     ? createSmtpMailer(config.smtpUrl, { from: `Gatehouse <no-reply@${new URL(config.publicUrl).hostname}>` })
     : createOutboxMailer(config.dataDir, (msg) => app.log.info(msg)));
+  const mail = createMailDelivery(mailer, app.log);
+  // A mail handed over before close still leaves (the CLI closes right after its one action).
+  app.addHook("onClose", () => mail.drain());
+  const notify: NotifySecurityChange = (user, org, change, ctx) => mail.deliver(securityNotice(change, user.email, org, clock(), ctx.ip));
 
   // PGlite: this process is the only writer, so caches are exact. PostgreSQL has other writers, whose
   // changes arrive by NOTIFY; entries age out as a backstop (src/cluster/invalidation.ts).
@@ -132,12 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const invitations = createInvitationService({ db, config, clock, mailer, auth });
   const sessionControl = createSessionControl({ db, sessions });
   const audit = createAuditService({ db });
-  const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits });
-  const passwords = createPasswordService({ db, config, clock, sessions, auth, limits, mailer, log: app.log });
+  const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits, notify });
+  const passwords = createPasswordService({ db, config, clock, sessions, auth, limits, mail, notify, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
   await registerRefreshCookie(app, { refreshTokenTtl: config.refreshTokenTtl });
   // The host CLI (src/cli/) drives the same services as the routes.
-  app.decorate("services", { auth, sessions, organizations, mfa, passwords, audit });
+  app.decorate("services", { auth, sessions, organizations, mfa, passwords, audit, mail });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
@@ -182,6 +188,7 @@ declare module "fastify" {
       mfa: import("./features/mfa/service.js").MfaService;
       passwords: import("./features/passwords/service.js").PasswordService;
       audit: import("./features/audit/service.js").AuditService;
+      mail: import("./mail/delivery.js").MailDelivery;
     };
   }
 }

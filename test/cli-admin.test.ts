@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { bearer, login, registerOrg } from "./helpers/api.js";
 import { enrolTotp } from "./helpers/mfa.js";
@@ -20,6 +22,11 @@ describeEachDatabase("gatehouse admin reset-mfa", (h) => {
       .where("event_type", "=", "MFA_RESET").where("resource_id", "=", org.userId).execute();
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.actor_type, "SYSTEM");
+    // The CLI exits right after its action; the notice it handed over still left.
+    const outbox = join(h.config.dataDir, "outbox");
+    const notices = readdirSync(outbox).map((f) => JSON.parse(readFileSync(join(outbox, f), "utf8")) as { to: string; subject: string })
+      .filter((m) => m.to === org.email && /^An administrator removed your /.test(m.subject));
+    assert.equal(notices.length, 1);
   });
 
   test("unknown users exit 1, missing flags exit 2", async () => {

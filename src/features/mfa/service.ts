@@ -12,6 +12,7 @@ import {
   totpUri,
 } from "../../crypto/totp.js";
 import { AppError } from "../../http/errors.js";
+import type { NotifySecurityChange } from "../../mail/security-notice.js";
 import { recordAudit, selfAction, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
@@ -48,9 +49,10 @@ export interface MfaDeps {
   auth: AuthService;
   sessions: SessionService;
   limits: LimitService;
+  notify: NotifySecurityChange;
 }
 
-export function createMfaService({ db, clock, box, auth, sessions, limits }: MfaDeps) {
+export function createMfaService({ db, clock, box, auth, sessions, limits, notify }: MfaDeps) {
   async function load(q: Queryable, orgId: string, userId: string): Promise<{ user: User; org: Organization }> {
     const org = await createOrganizationRepo(q).findOrganizationById(orgId);
     const user = org && (await createUserRepo(q).findUserById(orgId, userId));
@@ -153,7 +155,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
           // The code just proved possession of the new factor: this sign-in is MFA-verified.
           login = await auth.advance(tx, enabled, org, { mfaVerified: true }, ctx);
         }
-        return { ok: true as const, recoveryCodes, login };
+        return { ok: true as const, recoveryCodes, login, user, org };
       });
       if (!outcome.ok) {
         await recordAudit(db, {
@@ -166,6 +168,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         });
         throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid code for this secret" } });
       }
+      notify(outcome.user, outcome.org, "MFA_ENABLED", ctx);
       return { recoveryCodes: outcome.recoveryCodes, login: outcome.login };
     },
 
@@ -221,16 +224,17 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
-        if (!(await acceptTotp(tx, user.id, code))) return false;
+        if (!(await acceptTotp(tx, user.id, code))) return null;
         await removeFactors(tx, user, now);
         await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
-        return true;
+        return { user, org };
       });
       if (!ok) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+      notify(ok.user, ok.org, "MFA_DISABLED", ctx);
     },
 
     async regenerateRecoveryCodes(actor: MfaActor, ctx: ClientContext): Promise<string[]> {
-      return db.transaction().execute(async (tx) => {
+      const { codes, user, org } = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
         const codes = await issueRecoveryCodes(tx, user.id);
@@ -240,8 +244,10 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
           org,
           ip: ctx.ip,
         });
-        return codes;
+        return { codes, user, org };
       });
+      notify(user, org, "RECOVERY_CODES_REGENERATED", ctx);
+      return codes;
     },
 
     /**
@@ -249,12 +255,13 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
      * sign-ins ended. With enforcement on, the next sign-in goes through enrolment.
      */
     async resetUserMfa(orgId: string, targetUserId: string, actor: AuditActor, ctx: ClientContext): Promise<void> {
-      const revoked = await db.transaction().execute(async (tx) => {
+      const { revoked, user, org } = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, orgId, targetUserId);
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
-        return resetInTx(tx, user, org, actor, ctx);
+        return { revoked: await resetInTx(tx, user, org, actor, ctx), user, org };
       });
       sessions.forget(revoked);
+      notify(user, org, "MFA_RESET_BY_ADMIN", ctx);
     },
 
     /**
@@ -263,13 +270,14 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
      * backup code after losing the authenticator. Ends every session, the caller's too.
      */
     async resetOwnMfa(actor: MfaSessionActor, ctx: ClientContext): Promise<void> {
-      const revoked = await db.transaction().execute(async (tx) => {
+      const { revoked, user, org } = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled for this user");
         if (!(await sessionHasRecentMfa(tx, actor))) throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
-        return resetInTx(tx, user, org, selfAction(user).actor, ctx, { self: true, proof: "RECENT_MFA_SIGN_IN" });
+        return { revoked: await resetInTx(tx, user, org, selfAction(user).actor, ctx, { self: true, proof: "RECENT_MFA_SIGN_IN" }), user, org };
       });
       sessions.forget(revoked);
+      notify(user, org, "MFA_RESET", ctx);
     },
 
     /**
@@ -298,10 +306,11 @@ export function createMfaService({ db, clock, box, auth, sessions, limits }: Mfa
           ip: ctx.ip,
           details: { proof: proof.code !== undefined ? "TOTP" : "RECENT_MFA_SIGN_IN" },
         });
-        return { ok: true as const };
+        return { ok: true as const, user, org };
       });
       if (outcome.ok) {
         if (proof.code !== undefined) await limits.clear(subjects[0]!);
+        notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
         return;
       }
       await limits.recordFailure(subjects);

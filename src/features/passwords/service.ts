@@ -5,7 +5,8 @@ import type { Queryable } from "../../db/types.js";
 import { hashPassword, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError, type PolicyViolation } from "../../http/errors.js";
-import type { Mail, Mailer } from "../../mail/mailer.js";
+import type { MailDelivery } from "../../mail/delivery.js";
+import type { NotifySecurityChange } from "../../mail/security-notice.js";
 import { recordAudit, selfAction, userActor, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
@@ -66,11 +67,12 @@ export interface PasswordDeps {
   sessions: SessionService;
   auth: AuthService;
   limits: LimitService;
-  mailer: Mailer;
-  log?: { error(obj: unknown, msg: string): void; info?(obj: unknown, msg: string): void };
+  mail: MailDelivery;
+  notify: NotifySecurityChange;
+  log?: { info?(obj: unknown, msg: string): void };
 }
 
-export function createPasswordService({ db, config, clock, sessions, auth, limits, mailer, log }: PasswordDeps) {
+export function createPasswordService({ db, config, clock, sessions, auth, limits, mail, notify, log }: PasswordDeps) {
   /** Policy plus "not the current password" (an argon2 verify, so only for users who have one). */
   async function violationsFor(password: string, org: Organization, user: User): Promise<PolicyViolation[]> {
     const violations = passwordViolations(password, org, user);
@@ -107,15 +109,6 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
     await repo.usePasswordResetsOfUser(user.id, now);
     await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(user.id);
     return { updated, revoked };
-  }
-
-  /** Mail leaves after the answer: forgot-password's timing must not depend on the mail server, or on whether there was mail. */
-  function deliver(mail: Mail): void {
-    setImmediate(() => {
-      Promise.resolve()
-        .then(() => mailer.send(mail))
-        .catch((err: unknown) => log?.error({ err, to: mail.to }, "could not send mail"));
-    });
   }
 
   /** A reset token for an active member with a password, stored and audited; the caller delivers it. */
@@ -200,6 +193,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         return revoked;
       });
       sessions.forget(revoked);
+      notify(user, org, "PASSWORD_CHANGED", ctx);
     },
 
     /**
@@ -241,6 +235,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         return { response, revoked };
       });
       sessions.forget(revoked);
+      notify(user, org, "PASSWORD_CHANGED", ctx);
       return response;
     },
 
@@ -262,13 +257,13 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         created_at: now,
       });
       // The slug matched the account's organization exactly (lowercase, as stored).
-      if (target) deliver(resetMail(config.publicUrl, target.email, { name: target.organization_name, slug }, token, false));
+      if (target) mail.deliver(resetMail(config.publicUrl, target.email, { name: target.organization_name, slug }, token, false));
     },
 
     /** An admin mails a member (or themself) the same reset link. */
     async sendResetLink(caller: Caller, userId: string, ctx: ClientContext): Promise<void> {
       const { user, org, token } = await issueResetToken(caller.orgId, userId, userActor(caller), ctx, "LINK_SENT");
-      deliver(resetMail(config.publicUrl, user.email, org, token, true));
+      mail.deliver(resetMail(config.publicUrl, user.email, org, token, true));
     },
 
     /**
@@ -309,6 +304,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         return { response, revoked };
       });
       sessions.forget(revoked);
+      notify(user, org, "PASSWORD_RESET", ctx);
       return response;
     },
 
