@@ -1,22 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
+import { outbox, type Mail } from "./helpers/admin.js";
 import { bearer, createMember, login, loginTokens, registerOrg, uniqueSlug } from "./helpers/api.js";
 
-interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-}
 const NEW_PASSWORD = "Fresh-Quilt-Zebra-42";
-
-function outbox(h: Harness): Mail[] {
-  const dir = join(h.config.dataDir, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail);
-}
 
 /** Mail leaves after the response (setImmediate): let the event loop turn, no wall-clock sleep. */
 async function settle(turns = 5): Promise<void> {

@@ -1,26 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
+import { outbox, type Mail } from "./helpers/admin.js";
 import { bearer, createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "./helpers/api.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { securityNotice, type SecurityChange } from "../src/mail/security-notice.js";
 import { totpCode } from "../src/crypto/totp.js";
 
-interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
 const NEW_PASSWORD = "Fresh-Quilt-Zebra-42";
-
-function outbox(h: Harness): Mail[] {
-  const dir = join(h.config.dataDir, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail);
-}
 
 /** The mails to `to` that `action` caused, once every mail it handed over has left. */
 async function mailsDuring(h: Harness, to: string, action: () => Promise<unknown>): Promise<Mail[]> {

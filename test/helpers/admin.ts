@@ -23,6 +23,12 @@ function outboxFiles(h: Harness): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
 }
 
+/** Every mail in the outbox, oldest first (file names start with the time they were written). */
+export function outbox(h: Harness): Mail[] {
+  const dir = join(h.config.dataDir, "outbox");
+  return outboxFiles(h).sort().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail);
+}
+
 /** The mails `action` wrote to the outbox (DATA_DIR/outbox, one JSON file per mail). */
 export async function mailsDuring<T>(h: Harness, action: () => Promise<T>): Promise<{ result: T; mails: Mail[] }> {
   const before = new Set(outboxFiles(h));
