@@ -433,6 +433,17 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByRole("link", { name: "My account" }).click();
     await heading(admin, "My account").waitFor();
     await admin.getByLabel("Current password").fill("not-my-password");
+    // Every password field can show what was typed, and hides it again.
+    const current = admin.getByLabel("Current password");
+    const show = admin.locator('[data-field="currentPassword"]').getByRole("button", { name: "Show" });
+    assert.equal(await current.getAttribute("type"), "password");
+    assert.equal(await show.getAttribute("aria-pressed"), "false");
+    await show.click();
+    assert.equal(await current.getAttribute("type"), "text");
+    assert.equal(await current.inputValue(), "not-my-password");
+    assert.equal(await show.getAttribute("aria-pressed"), "true");
+    await show.click();
+    assert.equal(await current.getAttribute("type"), "password");
     await admin.getByLabel("New password", { exact: true }).fill("Quartz-Meadow-Lantern-31");
     await admin.getByLabel("Repeat the new password").fill("Quartz-Meadow-Lantern-31");
     await admin.getByRole("button", { name: "Change password" }).click();

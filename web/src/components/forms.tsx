@@ -159,8 +159,21 @@ export function Field({ label, name, error, hint, extra, describedBy, className,
   const errorId = `${id}-error`;
   const described = [error ? errorId : null, hint ? hintId : null, describedBy ?? null].filter(Boolean).join(" ") || undefined;
   const isCheck = input.type === "checkbox";
-  const control = (
-    <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} />
+  const isPassword = input.type === "password";
+  // Seeing what one typed catches typos in long passphrases (OWASP ASVS 2.1.12); hidden by default.
+  const [revealed, setRevealed] = useState(false);
+  const inputElement = (
+    <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} type={isPassword && revealed ? "text" : input.type} />
+  );
+  const control = isPassword ? (
+    <div className="reveal">
+      {inputElement}
+      <button type="button" className="small" aria-controls={id} aria-pressed={revealed} onClick={() => setRevealed((r) => !r)}>
+        Show
+      </button>
+    </div>
+  ) : (
+    inputElement
   );
   return (
     <div className={`field${isCheck ? " field-check" : ""}${error ? " has-error" : ""}${className ? ` ${className}` : ""}`} data-field={name}>
