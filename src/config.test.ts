@@ -46,3 +46,11 @@ test("DATABASE_PREPARED_STATEMENTS is on unless turned off, and nothing else", (
   assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: "on" }).databasePreparedStatements, true);
   assert.throws(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: "false" }), /DATABASE_PREPARED_STATEMENTS: must be one of on, off/);
 });
+
+test("SESSION_MAX_LIFETIME is unset by default, else whole seconds from 5 minutes to a year", () => {
+  assert.equal(loadConfig({}).sessionMaxLifetime, null);
+  assert.equal(loadConfig({ SESSION_MAX_LIFETIME: "43200" }).sessionMaxLifetime, 43_200);
+  for (const bad of ["0", "299", "12h", "-1", String(366 * 86_400)]) {
+    assert.throws(() => loadConfig({ SESSION_MAX_LIFETIME: bad }), /SESSION_MAX_LIFETIME: must be a whole number from 300 to 31536000/, bad);
+  }
+});

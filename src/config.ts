@@ -20,6 +20,8 @@ export interface Config {
   signup: "open" | "closed";
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /** Absolute lifetime of a sign-in session however active it is, seconds; null = none (only the idle bound). */
+  sessionMaxLifetime: number | null;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   smtpUrl: string | null;
   /**
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: oneOf("SIGNUP", ["open", "closed"] as const, "open"),
     accessTokenTtl: int("ACCESS_TOKEN_TTL", 900, 30, 86_400),
     refreshTokenTtl: int("REFRESH_TOKEN_TTL", 7 * 86_400, 60, 365 * 86_400),
+    sessionMaxLifetime: str("SESSION_MAX_LIFETIME") === null ? null : int("SESSION_MAX_LIFETIME", 0, 300, 365 * 86_400),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     smtpUrl: url("SMTP_URL", ["smtp:", "smtps:"]),
     trustProxy: parseTrustProxy(str("TRUST_PROXY"), problems),

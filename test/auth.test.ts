@@ -237,3 +237,38 @@ describeEachDatabase("refresh and logout", (h) => {
     assert.equal(key.d, undefined, "the private part is never published");
   });
 });
+
+describeEachDatabase("session lifetimes (REFRESH_TOKEN_TTL=1800, SESSION_MAX_LIFETIME=3600)", (h) => {
+  const MINUTE = 60_000;
+  const refresh = (refreshToken: string) => h.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
+
+  test("an active session ends an hour after its sign-in, however often it refreshes", async () => {
+    const org = await registerOrg(h);
+    const signedIn = h.clock.now().getTime();
+    let token = org.refreshToken;
+    let access = org.accessToken;
+    for (const step of [20, 20, 19]) {
+      h.clock.advance(step * MINUTE);
+      const res = await refresh(token);
+      assert.equal(res.statusCode, 200, `refresh ${step} minutes later: ${res.body}`);
+      ({ refreshToken: token, accessToken: access } = res.json());
+    }
+    const sessions = await h.inject({ method: "GET", url: "/api/v1/auth/sessions", headers: bearer(access) });
+    assert.equal(sessions.statusCode, 200, sessions.body);
+    const [listed] = sessions.json() as { expiresAt: string }[];
+    assert.equal(Date.parse(listed!.expiresAt), signedIn + 60 * MINUTE, "the idle bound stops at the absolute one");
+    h.clock.advance(2 * MINUTE);
+    const late = await refresh(token);
+    assert.equal(late.statusCode, 401, "61 minutes after sign-in, though idle only 2");
+    assert.equal(late.json().error, "UNAUTHORIZED");
+  });
+
+  test("an idle session still ends REFRESH_TOKEN_TTL after its last refresh", async () => {
+    const org = await registerOrg(h);
+    h.clock.advance(29 * MINUTE);
+    const res = await refresh(org.refreshToken);
+    assert.equal(res.statusCode, 200, res.body);
+    h.clock.advance(31 * MINUTE);
+    assert.equal((await refresh(res.json().refreshToken)).statusCode, 401);
+  });
+}, { env: { REFRESH_TOKEN_TTL: "1800", SESSION_MAX_LIFETIME: "3600" } });

@@ -16,6 +16,17 @@ export interface ClientContext {
   userAgent: string | null;
 }
 
+/**
+ * When a session ends if nothing refreshes it again: REFRESH_TOKEN_TTL after its last use
+ * (sliding), and never later than SESSION_MAX_LIFETIME after its sign-in when that is set,
+ * so an active session still signs in again periodically (OWASP ASVS 3.3.2).
+ */
+export function sessionExpiry(createdAt: Date, now: Date, limits: Pick<Config, "refreshTokenTtl" | "sessionMaxLifetime">): Date {
+  const idle = now.getTime() + limits.refreshTokenTtl * 1000;
+  const absolute = limits.sessionMaxLifetime === null ? Infinity : createdAt.getTime() + limits.sessionMaxLifetime * 1000;
+  return new Date(Math.min(idle, absolute));
+}
+
 export interface SessionDeps {
   db: Kysely<DB>;
   config: Config;
@@ -49,7 +60,7 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
           ip_address: ctx.ip,
           user_agent: ctx.userAgent?.slice(0, 512) ?? null,
           mfa_verified_at: ctx.mfaVerified ? now : null,
-          expires_at: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+          expires_at: sessionExpiry(now, now, config),
           created_at: now,
         }, hashToken(refreshToken), audit && auditRow(audit)),
         signAccess(user, sessionId, now),
@@ -97,8 +108,7 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
         if (!user || !org || !user.is_active) return { kind: "invalid" as const };
         const next = newOpaqueToken(REFRESH_PREFIX);
         await repo.insertRefreshToken(session.id, hashToken(next), now);
-        // Sliding lifetime: an idle session ends REFRESH_TOKEN_TTL after its last refresh.
-        await repo.touchSession(session.id, now, new Date(now.getTime() + config.refreshTokenTtl * 1000));
+        await repo.touchSession(session.id, now, sessionExpiry(session.created_at, now, config));
         const bundle: TokenBundle = {
           accessToken: await signAccess(user, session.id, now),
           refreshToken: next,
