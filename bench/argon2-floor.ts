@@ -5,7 +5,7 @@
  * process (like the server) so it gets the same cores; prints one JSON line.
  * Usage: argon2-floor.ts <concurrency> <seconds>
  */
-import { machineCpuMs } from "./lib/proc.js";
+import { idleShareBetween, machineCpuMs } from "./lib/proc.js";
 import { ARGON2_PARAMS, ARGON2_SLOTS, hashPassword, verifyPassword } from "../src/crypto/passwords.js";
 
 const concurrency = Number(process.argv[2] ?? 8);
@@ -26,8 +26,6 @@ await Promise.all(
 );
 const elapsed = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
-const machineAfter = machineCpuMs();
-const idle = machineAfter.idle - machineBefore.idle;
-const idleShare = idle / (idle + machineAfter.busy - machineBefore.busy);
+const idleShare = idleShareBetween(machineBefore, machineCpuMs());
 const cpuMsPerVerify = (cpu.user + cpu.system) / 1000 / done;
 console.log(JSON.stringify({ verifiesPerSecond: done / elapsed, cpuMsPerVerify, idleShare, verifies: done, seconds: elapsed, concurrency, slots: ARGON2_SLOTS, params: ARGON2_PARAMS }));

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { totpCode } from "../src/crypto/totp.js";
 import { accessToken, BENCH_PASSWORD, createBenchDatabase, createTarget, START_SCRIPT, type Backend, type Shape, type Target } from "./lib/fixture.js";
 import { combine, journeys, load, type LoadResult } from "./lib/load.js";
-import { freePort, machineCpuMs, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
+import { freePort, idleShareBetween, machineCpuMs, ROOT, rssMiB, runJsonChild, startChild, threadCpuMs, tsxArgs, type Child } from "./lib/proc.js";
 import { machine, markdown, printTable, type Row } from "./lib/report.js";
 
 const args = process.argv.slice(2);
@@ -97,9 +97,7 @@ async function measuringIdle<T>(into: number[], seconds: number, run: () => Prom
     await sleep(seconds * 250);
     const before = machineCpuMs();
     await sleep(seconds * 500);
-    const after = machineCpuMs();
-    const idle = after.idle - before.idle;
-    into.push(idle / (idle + after.busy - before.busy));
+    into.push(idleShareBetween(before, machineCpuMs()));
   })();
   const [result] = await Promise.all([pending, window]);
   return result;

@@ -1,8 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describeEachDatabase } from "./helpers/harness.js";
+import { outbox } from "./helpers/admin.js";
 import { bearer, login, registerOrg } from "./helpers/api.js";
 import { enrolTotp } from "./helpers/mfa.js";
 import { gatehouse } from "./helpers/cli.js";
@@ -23,9 +22,7 @@ describeEachDatabase("gatehouse admin reset-mfa", (h) => {
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.actor_type, "SYSTEM");
     // The CLI exits right after its action; the notice it handed over still left.
-    const outbox = join(h.config.dataDir, "outbox");
-    const notices = readdirSync(outbox).map((f) => JSON.parse(readFileSync(join(outbox, f), "utf8")) as { to: string; subject: string })
-      .filter((m) => m.to === org.email && /^An administrator removed your /.test(m.subject));
+    const notices = outbox(h).filter((m) => m.to === org.email && /^An administrator removed your /.test(m.subject));
     assert.equal(notices.length, 1);
   });
 

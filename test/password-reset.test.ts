@@ -6,13 +6,9 @@ import { bearer, createMember, login, loginTokens, registerOrg, uniqueSlug } fro
 
 const NEW_PASSWORD = "Fresh-Quilt-Zebra-42";
 
-/** Mail leaves after the response (setImmediate): let the event loop turn, no wall-clock sleep. */
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 async function mailsTo(h: Harness, to: string): Promise<Mail[]> {
-  await settle();
+  // Mail leaves after the response: wait until what was handed over has left, no wall-clock sleep.
+  await h.app.services.mail.drain();
   return outbox(h).filter((m) => m.to === to);
 }
 
@@ -94,7 +90,7 @@ describeEachDatabase("forgot and reset password", (h) => {
       await forgot(h, org.slug, `nobody-${uniqueSlug()}@example.test`),
       await forgot(h, uniqueSlug("missing"), member.email),
     ];
-    await settle();
+    await h.app.services.mail.drain();
     for (const res of answers) {
       assert.equal(res.statusCode, 204);
       assert.equal(res.body, "");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
-import { outbox, type Mail } from "./helpers/admin.js";
+import { mailsDuring as allMailsDuring, outbox, type Mail } from "./helpers/admin.js";
 import { bearer, createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "./helpers/api.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { securityNotice, type SecurityChange } from "../src/mail/security-notice.js";
@@ -9,13 +9,9 @@ import { totpCode } from "../src/crypto/totp.js";
 
 const NEW_PASSWORD = "Fresh-Quilt-Zebra-42";
 
-/** The mails to `to` that `action` caused, once every mail it handed over has left. */
+/** The mails to `to` that `action` caused. */
 async function mailsDuring(h: Harness, to: string, action: () => Promise<unknown>): Promise<Mail[]> {
-  await h.app.services.mail.drain();
-  const before = outbox(h).length;
-  await action();
-  await h.app.services.mail.drain();
-  return outbox(h).slice(before).filter((m) => m.to === to);
+  return (await allMailsDuring(h, action)).mails.filter((m) => m.to === to);
 }
 
 /** Exactly one notice, of `subject`, stamped with the suite's clock and the client's address, with no link in it. */

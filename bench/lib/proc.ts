@@ -111,6 +111,12 @@ export function machineCpuMs(): { busy: number; idle: number } {
   return { busy: busy * 10, idle: idle * 10 };
 }
 
+/** The share of the machine's CPU time between two `machineCpuMs()` readings that was idle. */
+export function idleShareBetween(before: { busy: number; idle: number }, after: { busy: number; idle: number }): number {
+  const idle = after.idle - before.idle;
+  return idle / (idle + after.busy - before.busy);
+}
+
 /**
  * CPU milliseconds used so far by a process's main thread and by all its other
  * threads (libuv's pool, where argon2id runs), from /proc/<pid>/task/*\/stat.

@@ -29,10 +29,15 @@ export function outbox(h: Harness): Mail[] {
   return outboxFiles(h).sort().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail);
 }
 
-/** The mails `action` wrote to the outbox (DATA_DIR/outbox, one JSON file per mail). */
+/**
+ * The mails `action` wrote to the outbox (DATA_DIR/outbox, one JSON file per mail),
+ * counting those it handed over to leave after its answer, and none left over from before.
+ */
 export async function mailsDuring<T>(h: Harness, action: () => Promise<T>): Promise<{ result: T; mails: Mail[] }> {
+  await h.app.services.mail.drain();
   const before = new Set(outboxFiles(h));
   const result = await action();
+  await h.app.services.mail.drain();
   const dir = join(h.config.dataDir, "outbox");
   const mails = outboxFiles(h)
     .filter((f) => !before.has(f))

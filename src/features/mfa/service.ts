@@ -220,7 +220,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
     /** Self-service disable with a current code; refused while the organization requires MFA. */
     async disable(actor: MfaActor, code: string, ctx: ClientContext): Promise<void> {
       const now = clock();
-      const ok = await db.transaction().execute(async (tx) => {
+      const disabled = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
@@ -229,8 +229,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
         return { user, org };
       });
-      if (!ok) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
-      notify(ok.user, ok.org, "MFA_DISABLED", ctx);
+      if (!disabled) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+      notify(disabled.user, disabled.org, "MFA_DISABLED", ctx);
     },
 
     async regenerateRecoveryCodes(actor: MfaActor, ctx: ClientContext): Promise<string[]> {
