@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
-import { mailsDuring as allMailsDuring, outbox, type Mail } from "./helpers/admin.js";
+import { auditRows, mailsDuring as allMailsDuring, outbox, type Mail } from "./helpers/admin.js";
 import { bearer, createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "./helpers/api.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { securityNotice, type SecurityChange } from "../src/mail/security-notice.js";
@@ -136,10 +136,58 @@ describeEachDatabase("security notices by mail", (h) => {
     });
     assertOneNotice(h, flashback, /^Two-step verification was turned off/);
   });
+
+  test("a TOTP code used again is refused and audited as reused, and its holder is told once however many replay it", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const session = await loginTokens(h, org.slug, member.email, member.password);
+    const { secret } = await enrolTotp(h, session.accessToken);
+    const challenge = async () => (await login(h, org.slug, member.email, member.password)).json().mfaChallengeToken as string;
+    const verify = (token: string, code: string) => post(h, "/api/v1/auth/verify-mfa", null, { mfaChallengeToken: token, code });
+
+    const code = codeNow(h, secret);
+    const first = await mailsDuring(h, member.email, async () => assert.equal((await verify(await challenge(), code)).statusCode, 200));
+    assert.deepEqual(first, [], "a code used once mails nothing");
+
+    const tokens = await Promise.all(Array.from({ length: 5 }, challenge));
+    const replays = await mailsDuring(h, member.email, async () => {
+      const answers = await Promise.all(tokens.map((t) => verify(t, code)));
+      // The answer is a wrong code's: the client learns nothing of the reuse.
+      assert.deepEqual(answers.map((r) => [r.statusCode, r.json().error]), Array(5).fill([401, "INVALID_MFA_CODE"]));
+    });
+    const notice = assertOneNotice(h, replays, /^An authenticator code of your Org .* account was used twice$/);
+    assert.ok(!notice.text.includes(code), "the code is not in the notice");
+    const refusals = (await auditRows(h, org.orgId, "MFA_CHALLENGE_VERIFY")).filter((r) => r.result === "FAILURE");
+    assert.deepEqual(refusals.map((r) => r.error_message), Array(5).fill("Reused MFA code"));
+
+    const wrong = await mailsDuring(h, member.email, async () => assert.equal((await verify(await challenge(), wrongCode(h, secret))).statusCode, 401));
+    assert.deepEqual(wrong, [], "a wrong code is not a replay");
+    assert.equal((await auditRows(h, org.orgId, "MFA_CHALLENGE_VERIFY")).at(-1)!.error_message, "Invalid MFA code");
+
+    // The next step's code, used at sign-in and then replayed to Flashback's disable: a new code, so a new notice.
+    nextStep(h);
+    const next = codeNow(h, secret);
+    const signedIn = (await verify(await challenge(), next)).json();
+    const disable = await mailsDuring(h, member.email, async () => {
+      const res = await post(h, "/mfa/disable", signedIn.accessToken, { mfaType: "GOOGLE_AUTH", code: next });
+      assert.equal(res.statusCode, 400, res.body);
+    });
+    assertOneNotice(h, disable, /was used twice$/);
+    assert.equal((await auditRows(h, org.orgId, "MFA_DISABLE")).at(-1)!.error_message, "Reused MFA code");
+  });
 });
 
 test("every change has its own subject and text, and a notice names no link and, without an address, no From line", () => {
-  const changes: SecurityChange[] = ["PASSWORD_CHANGED", "PASSWORD_RESET", "MFA_ENABLED", "MFA_DISABLED", "MFA_RESET_BY_ADMIN", "MFA_RESET", "RECOVERY_CODES_REGENERATED"];
+  const changes: SecurityChange[] = [
+    "PASSWORD_CHANGED",
+    "PASSWORD_RESET",
+    "MFA_ENABLED",
+    "MFA_DISABLED",
+    "MFA_RESET_BY_ADMIN",
+    "MFA_RESET",
+    "RECOVERY_CODES_REGENERATED",
+    "MFA_CODE_REUSED",
+  ];
   const at = new Date("2026-11-30T14:05:59.999Z");
   const notices = changes.map((c) => securityNotice(c, "ada@acme.test", { name: "Acme" }, at, null));
   assert.equal(new Set(notices.map((n) => n.subject)).size, changes.length);

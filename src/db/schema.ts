@@ -42,6 +42,8 @@ export interface MfaTotpTable {
   confirmed_at: NullableTimestamp;
   /** bigint column; always read through a ::int cast or compared in SQL. */
   last_used_step: ColumnType<string | number | null, number | null | undefined, number | null>;
+  /** bigint: the last replayed step whose holder was told (ASVS 2.8.5). */
+  reuse_reported_step: ColumnType<string | number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 

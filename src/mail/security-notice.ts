@@ -12,7 +12,8 @@ export type SecurityChange =
   | "MFA_DISABLED"
   | "MFA_RESET_BY_ADMIN"
   | "MFA_RESET"
-  | "RECOVERY_CODES_REGENERATED";
+  | "RECOVERY_CODES_REGENERATED"
+  | "MFA_CODE_REUSED";
 
 const WHAT: Record<SecurityChange, { subject: (org: string) => string; body: (org: string, to: string) => string }> = {
   PASSWORD_CHANGED: {
@@ -42,6 +43,12 @@ const WHAT: Record<SecurityChange, { subject: (org: string) => string; body: (or
   RECOVERY_CODES_REGENERATED: {
     subject: (org) => `New recovery codes for your ${org} account`,
     body: (org, to) => `New recovery codes were made for your ${org} account (${to}); the earlier ones no longer work.`,
+  },
+  MFA_CODE_REUSED: {
+    subject: (org) => `An authenticator code of your ${org} account was used twice`,
+    body: (org, to) =>
+      `A code from the authenticator of your ${org} account (${to}) was refused because it had already been used. ` +
+      "Entering one code twice does this; so does someone who knows your password racing you with a code they saw you type.",
   },
 };
 

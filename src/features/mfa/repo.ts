@@ -13,7 +13,7 @@ export function createMfaRepo(db: Queryable) {
         .onConflict((oc) =>
           oc
             .column("user_id")
-            .doUpdateSet({ secret_enc: secretEnc, created_at: now, confirmed_at: null, last_used_step: null })
+            .doUpdateSet({ secret_enc: secretEnc, created_at: now, confirmed_at: null, last_used_step: null, reuse_reported_step: null })
             .where("mfa_totp.confirmed_at", "is", null),
         )
         .returning("user_id")
@@ -40,6 +40,17 @@ export function createMfaRepo(db: Queryable) {
         .where("user_id", "=", userId)
         .where("confirmed_at", "is not", null)
         .where((eb) => eb.or([eb("last_used_step", "is", null), eb("last_used_step", "<", step)]))
+        .returning("user_id")
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    /** Of the requests replaying the code of one step, only the first gets true (one notice per code). */
+    async claimReuseReport(userId: string, step: number): Promise<boolean> {
+      const row = await db
+        .updateTable("mfa_totp")
+        .set({ reuse_reported_step: step })
+        .where("user_id", "=", userId)
+        .where((eb) => eb.or([eb("reuse_reported_step", "is", null), eb("reuse_reported_step", "<", step)]))
         .returning("user_id")
         .executeTakeFirst();
       return row !== undefined;

@@ -42,6 +42,10 @@ export interface MfaSessionActor {
   sessionId: string;
 }
 
+type TotpCheck = { kind: "accepted" } | { kind: "reused"; step: number } | { kind: "invalid" };
+const ACCEPTED: TotpCheck = { kind: "accepted" };
+const INVALID: TotpCheck = { kind: "invalid" };
+
 export interface MfaDeps {
   db: Kysely<DB>;
   clock: () => Date;
@@ -60,12 +64,34 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
     return { user, org };
   }
 
-  /** A TOTP code of a confirmed secret, at a step later than any accepted before (replay-proof). */
-  async function acceptTotp(q: Queryable, userId: string, code: string): Promise<boolean> {
+  /**
+   * A TOTP code of a confirmed secret is accepted only at a step later than any accepted
+   * before (replay-proof); a code that matches an earlier or already used step is `reused`.
+   */
+  async function checkTotp(q: Queryable, userId: string, code: string): Promise<TotpCheck> {
     const totp = await createMfaRepo(q).findTotp(userId);
-    if (!totp?.confirmed_at) return false;
+    if (!totp?.confirmed_at) return INVALID;
     const step = matchTotpStep(box.open(totp.secret_enc), code, clock());
-    return step !== null && (await createMfaRepo(q).claimTotpStep(userId, step));
+    if (step === null) return INVALID;
+    return (await createMfaRepo(q).claimTotpStep(userId, step)) ? ACCEPTED : { kind: "reused", step };
+  }
+
+  /**
+   * Audits a refused code. A replayed one (OWASP ASVS 2.8.5) also mails the holder, once per
+   * code however many requests replay it: a code refused as used may be the holder's own
+   * double submit, or someone racing them with a code they watched being typed.
+   */
+  async function recordRefusedCode(type: "MFA_CHALLENGE_VERIFY" | "MFA_DISABLE", user: User, org: Organization, check: TotpCheck, ctx: ClientContext) {
+    const reused = check.kind === "reused";
+    await recordAudit(db, {
+      type,
+      ...selfAction(user),
+      org,
+      result: "FAILURE",
+      ip: ctx.ip,
+      errorMessage: reused ? "Reused MFA code" : "Invalid MFA code",
+    });
+    if (reused && (await createMfaRepo(db).claimReuseReport(user.id, check.step))) notify(user, org, "MFA_CODE_REUSED", ctx);
   }
 
   async function issueRecoveryCodes(q: Queryable, userId: string): Promise<string[]> {
@@ -184,10 +210,12 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
       const result = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, flow.organization_id, flow.user_id);
         const isTotp = /^\d{6}$/.test(code);
-        const ok = user.is_active && user.mfa_enabled && (isTotp
-          ? await acceptTotp(tx, user.id, code)
-          : await createMfaRepo(tx).consumeRecoveryCode(user.id, hashRecoveryCode(code), now));
-        if (!ok) return { ok: false as const, user, org };
+        const check = !user.is_active || !user.mfa_enabled
+          ? INVALID
+          : isTotp
+            ? await checkTotp(tx, user.id, code)
+            : (await createMfaRepo(tx).consumeRecoveryCode(user.id, hashRecoveryCode(code), now)) ? ACCEPTED : INVALID;
+        if (check.kind !== "accepted") return { ok: false as const, check, user, org };
         if (!(await createLoginFlowRepo(tx).consumeLoginFlow(tokenHash, "mfa_challenge", now))) {
           throw new AppError("UNAUTHORIZED", "Invalid or expired MFA challenge");
         }
@@ -206,31 +234,28 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
       }
       await createLoginFlowRepo(db).recordFailedAttempt(tokenHash, MAX_CHALLENGE_ATTEMPTS);
       await limits.recordFailure(subjects);
-      await recordAudit(db, {
-        type: "MFA_CHALLENGE_VERIFY",
-        ...selfAction(result.user),
-        org: result.org,
-        result: "FAILURE",
-        ip: ctx.ip,
-        errorMessage: "Invalid MFA code",
-      });
+      await recordRefusedCode("MFA_CHALLENGE_VERIFY", result.user, result.org, result.check, ctx);
       throw new AppError("INVALID_MFA_CODE");
     },
 
     /** Self-service disable with a current code; refused while the organization requires MFA. */
     async disable(actor: MfaActor, code: string, ctx: ClientContext): Promise<void> {
       const now = clock();
-      const disabled = await db.transaction().execute(async (tx) => {
+      const outcome = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
-        if (!(await acceptTotp(tx, user.id, code))) return null;
+        const check = await checkTotp(tx, user.id, code);
+        if (check.kind !== "accepted") return { ok: false as const, check, user, org };
         await removeFactors(tx, user, now);
         await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
-        return { user, org };
+        return { ok: true as const, user, org };
       });
-      if (!disabled) throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
-      notify(disabled.user, disabled.org, "MFA_DISABLED", ctx);
+      if (!outcome.ok) {
+        await recordRefusedCode("MFA_DISABLE", outcome.user, outcome.org, outcome.check, ctx);
+        throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+      }
+      notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
     },
 
     async regenerateRecoveryCodes(actor: MfaActor, ctx: ClientContext): Promise<string[]> {
@@ -294,7 +319,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         if (org.mfa_required) throw new AppError("FORBIDDEN", "Cannot disable MFA when enforced by organization");
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled");
         if (proof.code !== undefined) {
-          if (!(await acceptTotp(tx, user.id, proof.code))) return { ok: false as const, user, org };
+          const check = await checkTotp(tx, user.id, proof.code);
+          if (check.kind !== "accepted") return { ok: false as const, check, user, org };
         } else if (!(await sessionHasRecentMfa(tx, actor))) {
           throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
         }
@@ -314,14 +340,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         return;
       }
       await limits.recordFailure(subjects);
-      await recordAudit(db, {
-        type: "MFA_DISABLE",
-        ...selfAction(outcome.user),
-        org: outcome.org,
-        result: "FAILURE",
-        ip: ctx.ip,
-        errorMessage: "Invalid MFA code",
-      });
+      await recordRefusedCode("MFA_DISABLE", outcome.user, outcome.org, outcome.check, ctx);
       throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
     },
 
