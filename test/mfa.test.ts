@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash, randomUUID } from "node:crypto";
+import { createSecretBox, generateMasterKey } from "../src/crypto/secretbox.js";
+import { recoveryCodeDigest } from "../src/crypto/totp.js";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { bearer, createMember, login, loginTokens, registerOrg } from "./helpers/api.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
@@ -142,6 +145,37 @@ describeEachDatabase("MFA challenge at sign-in", (h) => {
     const again = await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: c2.mfaChallengeToken, code: recoveryCodes[0] } });
     assert.equal(again.statusCode, 401);
     assert.equal(again.json().error, "INVALID_MFA_CODE");
+  });
+
+  test("recovery codes are stored keyed with the master key and salted per user; plain SHA-256 ones from before still work once", async () => {
+    const org = await registerOrg(h);
+    const { recoveryCodes } = await enrolTotp(h, org.accessToken);
+    const db = h.runtime.database.db;
+    const stored = (await db.selectFrom("recovery_codes").select("code_hash").where("user_id", "=", org.userId).execute()).map((r) => r.code_hash);
+    const box = h.runtime.box;
+    for (const hash of stored) assert.match(hash, new RegExp(`^d1\\.${box.currentKeyId}\\.[A-Za-z0-9_-]{43}$`));
+    const sha256 = (code: string) => createHash("sha256").update(code).digest("base64url");
+    // What a copy of the database alone allows: an unkeyed hash, or a digest under a guessed key, matches nothing.
+    const stranger = createSecretBox([generateMasterKey()]);
+    for (const code of recoveryCodes) {
+      assert.ok(!stored.includes(sha256(code)), "not an unkeyed hash");
+      assert.ok(!stored.includes(stranger.digest(`recovery-code\0${org.userId}\0${code}`)), "keyed with this instance's master key");
+      assert.ok(stored.includes(recoveryCodeDigest(box, org.userId, code)));
+      assert.notEqual(recoveryCodeDigest(box, randomUUID(), code), recoveryCodeDigest(box, org.userId, code), "salted with the user's id");
+    }
+
+    // A code issued before keyed digests, stored as its plain SHA-256, still signs in, once.
+    await db.updateTable("recovery_codes").set({ code_hash: sha256(recoveryCodes[1]!) }).where("code_hash", "=", recoveryCodeDigest(box, org.userId, recoveryCodes[1]!)).execute();
+    const verify = async (code: string) => {
+      const challenge = (await login(h, org.slug, org.email, org.password)).json();
+      return h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: challenge.mfaChallengeToken, code } });
+    };
+    assert.equal((await verify(recoveryCodes[1]!)).statusCode, 200);
+    assert.equal((await verify(recoveryCodes[1]!)).statusCode, 401);
+    // Another user's code is no use here, though both are digests of the same kind.
+    const other = await registerOrg(h);
+    const otherCodes = (await enrolTotp(h, other.accessToken)).recoveryCodes;
+    assert.equal((await verify(otherCodes[0]!)).statusCode, 401);
   });
 
   test("20 concurrent verifies with one code give exactly one success", async () => {

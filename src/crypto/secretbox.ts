@@ -1,13 +1,20 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 /**
- * AES-256-GCM envelope for secrets at rest (TOTP secrets, signing keys):
- * `v1.<keyId>.<iv>.<ciphertext+tag>` in base64url. The key id lets several
- * master keys coexist, so the master key can be rotated without a flag day.
+ * What the master key protects at rest. Secrets read back (TOTP secrets, signing keys)
+ * are sealed in an AES-256-GCM envelope, `v1.<keyId>.<iv>.<ciphertext+tag>` in
+ * base64url. Secrets only ever compared (recovery codes) are kept as a keyed digest,
+ * `d1.<keyId>.<HMAC-SHA256>`: without the master key, a copy of the database cannot be
+ * searched for them however few their bits. The key id lets several master keys
+ * coexist, so the master key can be rotated without a flag day.
  */
 export interface SecretBox {
   seal(plaintext: string): string;
   open(envelope: string): string;
+  /** The keyed digest of `message` under the current master key. */
+  digest(message: string): string;
+  /** Its digest under every master key, current first: what a stored digest may be during a rotation. */
+  digests(message: string): string[];
   readonly currentKeyId: string;
 }
 
@@ -18,13 +25,23 @@ export function keyIdOf(key: Buffer): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 8);
 }
 
+/** The digests' own key, so the master key never serves as both an AES and an HMAC key. */
+function digestKeyOf(master: Buffer): Buffer {
+  return Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), "gatehouse digest v1", 32));
+}
+
 export function createSecretBox(keys: Buffer[]): SecretBox {
   if (keys.length === 0) throw new Error("secretbox needs at least one key");
   const byId = new Map(keys.map((k) => [keyIdOf(k), k]));
   const current = keys[0]!;
   const currentKeyId = keyIdOf(current);
+  const digestKeys = keys.map((k) => ({ id: keyIdOf(k), key: digestKeyOf(k) }));
+  const digestWith = ({ id, key }: { id: string; key: Buffer }, message: string) =>
+    `d1.${id}.${createHmac("sha256", key).update(message, "utf8").digest("base64url")}`;
   return {
     currentKeyId,
+    digest: (message) => digestWith(digestKeys[0]!, message),
+    digests: (message) => digestKeys.map((k) => digestWith(k, message)),
     seal(plaintext) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", current, iv);

@@ -62,13 +62,13 @@ export function createMfaRepo(db: Queryable) {
       await db.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
       await db.insertInto("recovery_codes").values(hashes.map((code_hash) => ({ user_id: userId, code_hash, created_at: now }))).execute();
     },
-    /** Single use: of concurrent callers with one code, exactly one gets true. */
-    async consumeRecoveryCode(userId: string, hash: string, now: Date): Promise<boolean> {
+    /** Single use: of concurrent callers with one code, exactly one gets true. `hashes`: what the code may be stored as. */
+    async consumeRecoveryCode(userId: string, hashes: string[], now: Date): Promise<boolean> {
       const row = await db
         .updateTable("recovery_codes")
         .set({ used_at: now })
         .where("user_id", "=", userId)
-        .where("code_hash", "=", hash)
+        .where("code_hash", "in", hashes)
         .where("used_at", "is", null)
         .returning("id")
         .executeTakeFirst();

@@ -6,9 +6,10 @@ import { constantTimeEquals, hashToken } from "../../crypto/tokens.js";
 import {
   generateRecoveryCodes,
   generateTotpSecret,
-  hashRecoveryCode,
   matchTotpStep,
   qrPngBase64,
+  recoveryCodeCandidates,
+  recoveryCodeDigest,
   totpUri,
 } from "../../crypto/totp.js";
 import { AppError } from "../../http/errors.js";
@@ -96,7 +97,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
 
   async function issueRecoveryCodes(q: Queryable, userId: string): Promise<string[]> {
     const codes = generateRecoveryCodes();
-    await createMfaRepo(q).replaceRecoveryCodes(userId, codes.map(hashRecoveryCode), clock());
+    await createMfaRepo(q).replaceRecoveryCodes(userId, codes.map((code) => recoveryCodeDigest(box, userId, code)), clock());
     return codes;
   }
 
@@ -214,7 +215,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
           ? INVALID
           : isTotp
             ? await checkTotp(tx, user.id, code)
-            : (await createMfaRepo(tx).consumeRecoveryCode(user.id, hashRecoveryCode(code), now)) ? ACCEPTED : INVALID;
+            : (await createMfaRepo(tx).consumeRecoveryCode(user.id, recoveryCodeCandidates(box, user.id, code), now)) ? ACCEPTED : INVALID;
         if (check.kind !== "accepted") return { ok: false as const, check, user, org };
         if (!(await createLoginFlowRepo(tx).consumeLoginFlow(tokenHash, "mfa_challenge", now))) {
           throw new AppError("UNAUTHORIZED", "Invalid or expired MFA challenge");
