@@ -4,11 +4,12 @@
  *   node --import tsx web/build.ts           build if missing or stale (npm start's prestart)
  *   node --import tsx web/build.ts --force   always build (npm run build:web)
  *
- * A fingerprint of web/ and sdk/ (which the console bundles) and of the Vite and
- * React versions is kept in dist/web/.fingerprint, so repeated runs (every
- * `npm start`, every browser test file) cost a directory walk, not a build. The build goes to a temporary
- * directory and is moved into place under a lock directory, so two processes
- * never serve or build a half-written console.
+ * A fingerprint of web/ and sdk/ (which the console bundles) and of the versions of
+ * Vite, React and zxcvbn (the strength meter) is kept in dist/web/.fingerprint, so
+ * repeated runs (every `npm start`, every browser test file) cost a directory walk,
+ * not a build. The build goes to a temporary directory and is moved into place
+ * under a lock directory, so two processes never serve or build a half-written
+ * console.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,6 +23,8 @@ const SOURCE_DIRS = [WEB_DIR, join(REPO_DIR, "sdk")];
 export const CONSOLE_OUT_DIR = join(REPO_DIR, "dist", "web");
 const FINGERPRINT_FILE = ".fingerprint";
 const LOCK_STALE_MS = 5 * 60_000;
+/** The toolchain and the packages bundled into the console: a new version of any of them means a new build. */
+const BUNDLED_PACKAGES = ["vite", "react", "react-dom", "@zxcvbn-ts/core", "@zxcvbn-ts/language-common", "@zxcvbn-ts/language-en"];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -38,13 +41,13 @@ function packageVersion(name: string): string {
   }
 }
 
-/** What the build depends on: every file under web/ and sdk/, and the toolchain's versions. */
+/** What the build depends on: every file under web/ and sdk/, and the bundled packages' versions. */
 export function sourceFingerprint(): string {
   const hash = createHash("sha256");
   for (const file of SOURCE_DIRS.flatMap(filesUnder).sort()) {
     hash.update(relative(REPO_DIR, file)).update("\0").update(readFileSync(file)).update("\0");
   }
-  for (const name of ["vite", "react", "react-dom"]) hash.update(`${name}@${packageVersion(name)}\0`);
+  for (const name of BUNDLED_PACKAGES) hash.update(`${name}@${packageVersion(name)}\0`);
   return hash.digest("hex");
 }
 

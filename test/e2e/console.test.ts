@@ -81,16 +81,27 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   });
 
   test("an admin registers an organization and lands on their account, with no token in storage", async () => {
+    // zxcvbn's dictionaries are a chunk of their own, fetched only where a new password is chosen.
+    const isStrengthChunk = (r: Request) => /\/assets\/strength-[\w-]+\.js$/.test(new URL(r.url()).pathname);
+    const chunkRequests: string[] = [];
+    const onRequest = (r: Request) => isStrengthChunk(r) && chunkRequests.push(r.url());
+    admin.on("request", onRequest);
     await admin.goto(url("/"));
     await heading(admin, "Sign in").waitFor();
     await screenshot(admin, "console-sign-in");
+    assert.deepEqual(chunkRequests, [], "the sign-in page does not load the strength estimator");
+    admin.off("request", onRequest);
+    const chunk = admin.waitForRequest(isStrengthChunk);
     await admin.getByRole("link", { name: "Register an organization" }).click();
     await heading(admin, "Register an organization").waitFor();
+    await chunk;
     await admin.getByLabel("Organization name").fill("Acme E2E");
     await admin.getByLabel("Organization slug (optional)").fill(slug);
     await admin.getByLabel("Your name (optional)").fill("Ada Admin");
     await admin.getByLabel("Your email").fill(adminEmail);
     await admin.getByLabel("Password").fill(ADMIN_PASSWORD);
+    // The registration's password is a new one too: it gets the strength meter.
+    await admin.getByRole("meter", { name: "Strength: very strong" }).waitFor();
     await screenshot(admin, "console-register");
     await admin.getByRole("button", { name: "Create organization" }).click();
     await heading(admin, "My account").waitFor();
@@ -444,7 +455,31 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     assert.equal(await show.getAttribute("aria-pressed"), "true");
     await show.click();
     assert.equal(await current.getAttribute("type"), "password");
-    await admin.getByLabel("New password", { exact: true }).fill("Quartz-Meadow-Lantern-31");
+
+    // The strength meter (ASVS 2.1.8): absent while the field is empty, described to screen readers, advisory only.
+    const newPassword = admin.getByLabel("New password", { exact: true });
+    const newField = admin.locator('[data-field="newPassword"]');
+    const strength = newField.locator(".strength");
+    assert.equal(await strength.count(), 0, "no meter while the new password is empty");
+    await newPassword.fill("Password123!");
+    await admin.getByRole("meter", { name: /^Strength: (very )?weak$/ }).waitFor();
+    for (const rule of await newField.locator("[data-rule]").all()) {
+      assert.equal(await rule.getAttribute("class"), "met", `weak yet within the rules: ${await rule.getAttribute("data-rule")}`);
+    }
+    assert.match(await strength.locator(".strength-warning").innerText(), /commonly used password/);
+    const describedBy = (await newPassword.getAttribute("aria-describedby"))?.split(" ") ?? [];
+    for (const part of [".strength-label", ".strength-warning", ".checklist"]) {
+      assert.ok(describedBy.includes((await newField.locator(part).getAttribute("id"))!), `the field is described by ${part}`);
+    }
+    await screenshot(admin, "console-password-strength-weak");
+    await newPassword.fill("Quartz-Meadow-Lantern-31");
+    await admin.getByRole("meter", { name: /^Strength: (very )?strong$/ }).waitFor();
+    assert.equal(await strength.locator(".strength-warning").count(), 0);
+    await newPassword.fill("");
+    await strength.waitFor({ state: "detached" });
+    assert.equal(await newPassword.getAttribute("aria-describedby"), await newField.locator(".checklist").getAttribute("id"));
+
+    await newPassword.fill("Quartz-Meadow-Lantern-31");
     await admin.getByLabel("Repeat the new password").fill("Quartz-Meadow-Lantern-31");
     await admin.getByRole("button", { name: "Change password" }).click();
     await admin.locator('[data-field="currentPassword"]').getByText("The current password is not correct.").waitFor();
@@ -473,6 +508,11 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
         await page.goto(url(path));
         await heading(page, title).waitFor();
         await page.locator('[aria-busy="true"]').first().waitFor({ state: "detached" });
+        if (path === "/account") {
+          // With the strength meter and the checklist open (typed, never sent).
+          await page.getByLabel("New password", { exact: true }).fill("Password123!");
+          await page.getByRole("meter").waitFor();
+        }
         const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
         assert.ok(overflow <= 0, `${name} ${path}: no horizontal scrolling (${overflow}px)`);
         await screenshot(page, `console-${shot}-${name}`);

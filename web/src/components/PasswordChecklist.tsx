@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type ReactNode } from "react";
 import { api } from "../api";
 import { checkRules, type PasswordPolicy } from "../rules";
 import { Field, RuleList } from "./forms";
+import { PasswordStrength, strengthDescribedBy, usePasswordStrength } from "./PasswordStrength";
 
 /** The public policy of an organization (GET /organizations/:slug/password-policy), or null while unknown. */
 export function usePasswordPolicy(slug: string | null | undefined): PasswordPolicy | null {
@@ -53,9 +54,10 @@ export { unmetRules } from "../rules";
 export const UNMET_RULES_MESSAGE = "The password does not meet every rule below yet.";
 
 /**
- * A new-password input with the organization's live checklist under it (once its policy is
- * known) and, after a refusal, the API's broken rules: the sign-in, invitation, reset and
- * account forms all choose a new password this way.
+ * A new-password input with zxcvbn's strength meter under it (once something is typed), the
+ * organization's live checklist (once its policy is known) and, after a refusal, the API's
+ * broken rules: the registration, sign-in, invitation, reset and account forms all choose a
+ * new password this way. The meter only advises; the checklist and the server decide.
  */
 export function NewPasswordField(props: {
   name: string;
@@ -66,8 +68,13 @@ export function NewPasswordField(props: {
   error: string | undefined;
   details: { rule: string; message: string }[];
   hint?: ReactNode;
+  /** What the form knows of the person (email, organization): the meter rates a password containing them lower. */
+  userInputs?: readonly string[];
 }) {
   const checklistId = useId();
+  const strengthId = useId();
+  const strength = usePasswordStrength(props.value, props.userInputs);
+  const describedBy = [...strengthDescribedBy(strengthId, strength), ...(props.policy ? [checklistId] : [])].join(" ");
   return (
     <Field
       label={props.label}
@@ -78,10 +85,11 @@ export function NewPasswordField(props: {
       value={props.value}
       onChange={(e) => props.onChange(e.target.value)}
       error={props.error}
-      describedBy={props.policy ? checklistId : undefined}
+      describedBy={describedBy || undefined}
       extra={
         <>
           <RuleList details={props.details} />
+          {strength && <PasswordStrength id={strengthId} strength={strength} />}
           <PasswordChecklist id={checklistId} policy={props.policy} password={props.value} />
         </>
       }

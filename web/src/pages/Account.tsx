@@ -103,6 +103,7 @@ function ChangePassword({ me }: { me: Me }) {
           policy={policy}
           error={form.errors.fields.newPassword}
           details={form.errors.details}
+          userInputs={[me.email, me.organizationSlug, me.organizationName]}
         />
         <Field label="Repeat the new password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
         <Submit busy={form.busy}>Change password</Submit>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { api, rememberedSlug, rememberSlug } from "../api";
-import { Field, FormAlert, RuleList, Status, Submit, useForm } from "../components/forms";
+import { Field, FormAlert, Status, Submit, useForm } from "../components/forms";
 import { Page } from "../components/Page";
 import { NewPasswordField, UNMET_RULES_MESSAGE, unmetRules, usePasswordPolicy } from "../components/PasswordChecklist";
 import { Link } from "../router";
@@ -95,16 +95,17 @@ function RegisterForm() {
         />
         <Field label="Your name (optional)" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={form.errors.fields.name} />
         <Field label="Your email" name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={form.errors.fields.email} />
-        <Field
+        {/* No organization yet, so no policy to check against: the hint states the default rules. */}
+        <NewPasswordField
           label="Password"
           name="password"
-          type="password"
-          autoComplete="new-password"
           hint="At least 8 characters with upper- and lowercase letters and a digit (the default rules); not a common password."
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={setPassword}
+          policy={null}
           error={form.errors.fields.password}
-          extra={<RuleList details={form.errors.details} />}
+          details={form.errors.details}
+          userInputs={[email, organizationName, organizationSlug, name]}
         />
         <Submit busy={form.busy}>Create organization</Submit>
       </form>
@@ -183,6 +184,7 @@ function NewPasswordForm(props: {
         policy={policy}
         error={form.errors.fields.password}
         details={form.errors.details}
+        userInputs={props.organizationSlug ? [props.organizationSlug] : []}
       />
       <Field label="Repeat the password" name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={form.errors.fields.confirm} />
       <Submit busy={form.busy}>{props.submitLabel}</Submit>

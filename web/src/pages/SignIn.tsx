@@ -196,6 +196,7 @@ function ExpiredPasswordStep({ token }: { token: string }) {
           policy={policy}
           error={form.errors.fields.newPassword}
           details={form.errors.details}
+          userInputs={session.flowSlug ? [session.flowSlug] : []}
         />
         <Field
           label="Repeat the new password"
