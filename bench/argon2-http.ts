@@ -6,14 +6,15 @@
  * generator cost here; Gatehouse's distance to it is what Gatehouse adds.
  */
 import Fastify from "fastify";
-import { hashPassword, verifyPassword } from "../src/crypto/passwords.js";
+import { benchHasher } from "./lib/hasher.js";
 
-const stored = await hashPassword("Bench-Pass-2026!");
+const hasher = benchHasher();
+const stored = await hasher.hash("Bench-Pass-2026!");
 const app = Fastify({ logger: false });
 app.get("/healthz", async () => ({ status: "ok" }));
 app.post<{ Body: { password?: unknown } }>("/api/v1/auth/login", async (request, reply) => {
   const password = typeof request.body?.password === "string" ? request.body.password : "";
-  if (!(await verifyPassword(stored, password))) return reply.code(401).send({ error: "INVALID_CREDENTIALS" });
+  if (!(await hasher.verify(stored, password))) return reply.code(401).send({ error: "INVALID_CREDENTIALS" });
   return { ok: true };
 });
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? "127.0.0.1" });

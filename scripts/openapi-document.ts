@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { createTokenSigner } from "../src/crypto/jwt.js";
+import { createPasswordHasher } from "../src/crypto/passwords.js";
 import { createSecretBox } from "../src/crypto/secretbox.js";
 import type { DB } from "../src/db/schema.js";
 
@@ -43,6 +44,7 @@ export async function buildDocumentApp(): Promise<{ app: FastifyInstance; routes
     database: { db, kind: "pglite", close: () => db.destroy() },
     config,
     box,
+    hasher: createPasswordHasher(null),
     signer,
     dummyHash: "unused",
     onRoute: (route) => {

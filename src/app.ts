@@ -5,6 +5,7 @@ import type { Database } from "./db/connection.js";
 import type { Redis } from "ioredis";
 import { checkReadiness } from "./cluster/health.js";
 import { FALLBACK_MAX_AGE_MS, type InvalidationHub } from "./cluster/invalidation.js";
+import type { PasswordHasher } from "./crypto/passwords.js";
 import type { SecretBox } from "./crypto/secretbox.js";
 import type { TokenSigner } from "./crypto/jwt.js";
 import { auditRoutes } from "./features/audit/routes.js";
@@ -53,6 +54,7 @@ export interface AppDeps {
   config: Config;
   clock?: () => Date;
   box: SecretBox;
+  hasher: PasswordHasher;
   signer: TokenSigner;
   /** argon2id hash of a random password, verified for unknown users (timing). */
   dummyHash: string;
@@ -124,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: createLimitCounterStore({ db, redis: deps.redis ?? null, log: app.log }),
   });
   const organizations = createOrganizationService({ db, clock, maxAgeMs: cacheMaxAgeMs });
-  const auth = createAuthService({ db, config, clock, sessions, limits, dummyHash: deps.dummyHash, organizations });
+  const auth = createAuthService({ db, config, clock, hasher: deps.hasher, sessions, limits, dummyHash: deps.dummyHash, organizations });
   deps.invalidation?.subscribe((event) => {
     if (event.kind === "session") sessionCache.invalidateSessions([event.id]);
     else if (event.kind === "user") sessionCache.invalidateUser(event.id);
@@ -135,11 +137,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   const users = createUserService({ db, clock, sessions });
-  const invitations = createInvitationService({ db, config, clock, mailer, auth });
+  const invitations = createInvitationService({ db, config, clock, hasher: deps.hasher, mailer, auth });
   const sessionControl = createSessionControl({ db, sessions });
   const audit = createAuditService({ db });
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits, notify });
-  const passwords = createPasswordService({ db, config, clock, sessions, auth, limits, mail, notify, log: app.log });
+  const passwords = createPasswordService({ db, config, clock, hasher: deps.hasher, sessions, auth, limits, mail, notify, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
   await registerRefreshCookie(app, { refreshTokenTtl: config.refreshTokenTtl });
   // The host CLI (src/cli/) drives the same services as the routes.

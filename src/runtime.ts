@@ -14,7 +14,7 @@ import { startPurge } from "./db/purge-expired.js";
 import { migrate } from "./db/migrate.js";
 import { createTokenSigner } from "./crypto/jwt.js";
 import { resolveMasterKeys } from "./crypto/master-key.js";
-import { hashPassword } from "./crypto/passwords.js";
+import { createPasswordHasher, PEPPER_PURPOSE, type PasswordHasher } from "./crypto/passwords.js";
 import { createSecretBox, type SecretBox } from "./crypto/secretbox.js";
 import { createKeyReloader, ensureSigningKeys } from "./features/keys/service.js";
 
@@ -25,6 +25,8 @@ export interface Runtime {
   app: FastifyInstance;
   database: Database;
   box: SecretBox;
+  /** Password hashing under this instance's pepper (from the master key). */
+  hasher: PasswordHasher;
   /** Migrations this start applied (empty when another instance, or an earlier start, had). */
   migrated: string[];
   close(): Promise<void>;
@@ -72,11 +74,12 @@ export async function startRuntime(
     const signingKeys = await ensureSigningKeys(database.db, box, clock());
     await signer.load(signingKeys);
     const keyReloader = createKeyReloader({ db: database.db, signer, loaded: signingKeys });
-    const dummyHash = await hashPassword(randomBytes(16).toString("hex"));
+    const hasher = createPasswordHasher(box.derive(PEPPER_PURPOSE));
+    const dummyHash = await hasher.hash(randomBytes(16).toString("hex"));
     // Scaled out (PostgreSQL): other instances and the CLI write too; hear them through LISTEN.
     const invalidation = database.kind === "postgres" && database.url ? createInvalidationHub() : undefined;
     if (config.redisUrl) redis = createRedisClient(config.redisUrl);
-    app = await buildApp({ database, config, clock, box, signer, dummyHash, logger: options.logger, invalidation, redis });
+    app = await buildApp({ database, config, clock, box, hasher, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
     const reloadKeys = () => keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
     purge = startPurge(database.db, {
@@ -107,7 +110,7 @@ export async function startRuntime(
       keyTimer = runEvery(KEY_RELOAD_INTERVAL_MS, reloadKeys);
       await listener.whenUp(5_000);
     }
-    return { app, database, box, migrated, close: closeAll };
+    return { app, database, box, hasher, migrated, close: closeAll };
   } catch (err) {
     await closeAll().catch(() => {});
     throw err;

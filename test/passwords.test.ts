@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
+import { createPasswordHasher, PEPPER_PURPOSE } from "../src/crypto/passwords.js";
+import { createSecretBox, generateMasterKey } from "../src/crypto/secretbox.js";
 import type { LightMyRequestResponse } from "fastify";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
 import { bearer, createMember, login, loginTokens, registerOrg, STRONG_PASSWORD, uniqueSlug } from "./helpers/api.js";
@@ -336,8 +338,33 @@ describeEachDatabase("legacy password hashes", (h) => {
       assert.equal(stillLegacy.password_hash, legacy, "no rehash without a successful sign-in");
       await loginTokens(h, org.slug, email, "Legacy-Pa55word");
       const row = await db.selectFrom("users").select("password_hash").where("email", "=", email).executeTakeFirstOrThrow();
-      assert.match(row.password_hash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      assert.match(row.password_hash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1,keyid=[A-Za-z0-9+/]{6}\$/);
       await loginTokens(h, org.slug, email, "Legacy-Pa55word");
     }
+  });
+
+  test("passwords are hashed under the instance's pepper; a hash from before it signs in and is re-hashed under it", async () => {
+    const org = await registerOrg(h);
+    const db = h.runtime.database.db;
+    const stored = async (email: string) => (await db.selectFrom("users").select("password_hash").where("email", "=", email).executeTakeFirstOrThrow()).password_hash!;
+    const registered = await stored(org.email);
+    assert.ok(h.runtime.hasher.needsRehash(registered) === false && registered.includes(",keyid="), registered.slice(0, 40));
+    // The database alone is not enough: without this instance's master key the hash checks nothing.
+    const stranger = createPasswordHasher(createSecretBox([generateMasterKey()]).derive(PEPPER_PURPOSE));
+    assert.equal(await stranger.verify(registered, org.password), false);
+    assert.equal(await createPasswordHasher(null).verify(registered, org.password), false);
+
+    const now = h.clock.now();
+    const email = `before-pepper@${org.slug}.test`;
+    const before = await createPasswordHasher(null).hash("Before-Pepper-2026");
+    await db.insertInto("users").values({ organization_id: org.orgId, email, password_hash: before, password_changed_at: now, created_at: now, updated_at: now }).execute();
+    assert.equal((await login(h, org.slug, email, "Before-Pepper-2026!")).statusCode, 401);
+    assert.equal(await stored(email), before, "no rehash without a successful sign-in");
+    await loginTokens(h, org.slug, email, "Before-Pepper-2026");
+    const after = await stored(email);
+    assert.notEqual(after, before);
+    assert.equal(h.runtime.hasher.needsRehash(after), false);
+    await loginTokens(h, org.slug, email, "Before-Pepper-2026");
+    assert.equal(await stored(email), after, "re-hashed once");
   });
 });

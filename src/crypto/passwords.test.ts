@@ -1,11 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { ARGON2_SLOTS, argon2Load, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
+import { ARGON2_SLOTS, argon2Load, createPasswordHasher, PEPPER_PURPOSE } from "./passwords.js";
+import { createSecretBox, generateMasterKey, keyIdOf } from "./secretbox.js";
 
-test("an argon2id hash with the current parameters verifies and needs no rehash", async () => {
-  const stored = await hashPassword("Corr3ct-Horse-Battery");
-  assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+const oldKey = generateMasterKey();
+const newKey = generateMasterKey();
+const peppered = (...keys: Buffer[]) => createPasswordHasher(createSecretBox(keys).derive(PEPPER_PURPOSE));
+const hasher = peppered(oldKey);
+const { verify: verifyPassword, needsRehash } = hasher;
+const keyIdParam = (key: Buffer) => Buffer.from(keyIdOf(key), "hex").toString("base64").replace(/=+$/, "");
+
+test("an argon2id hash with the current parameters and pepper verifies and needs no rehash", async () => {
+  const stored = await hasher.hash("Corr3ct-Horse-Battery");
+  assert.match(stored, new RegExp(`^\\$argon2id\\$v=19\\$m=19456,t=2,p=1,keyid=${keyIdParam(oldKey).replace(/[+/]/g, "\\$&")}\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$`));
   assert.equal(await verifyPassword(stored, "Corr3ct-Horse-Battery"), true);
   assert.equal(await verifyPassword(stored, "corr3ct-horse-battery"), false);
   assert.equal(needsRehash(stored), false);
@@ -29,7 +37,7 @@ test("argon2 hashes with other parameters need a rehash; junk never verifies", a
 });
 
 test("no more argon2id hashes run at once than there are cores; the rest queue and all finish", async () => {
-  const stored = await hashPassword("Corr3ct-Horse-Battery");
+  const stored = await hasher.hash("Corr3ct-Horse-Battery");
   const n = 3 * ARGON2_SLOTS;
   const all = Array.from({ length: n }, (_, i) => verifyPassword(stored, i % 2 ? "Corr3ct-Horse-Battery" : "wrong"));
   // p-limit starts queued work on a microtask: let it settle before looking.
@@ -39,4 +47,31 @@ test("no more argon2id hashes run at once than there are cores; the rest queue a
   const results = await Promise.all(all);
   assert.deepEqual(results, Array.from({ length: n }, (_, i) => i % 2 === 1));
   assert.deepEqual(argon2Load(), { active: 0, waiting: 0 });
+});
+
+test("the pepper: a hash verifies only with its master key's pepper, whatever its keyid says", async () => {
+  const stored = await hasher.hash("Corr3ct-Horse-Battery");
+  assert.equal(await peppered(newKey).verify(stored, "Corr3ct-Horse-Battery"), false, "its master key is not listed");
+  assert.equal(await createPasswordHasher(null).verify(stored, "Corr3ct-Horse-Battery"), false, "no pepper");
+  const withoutKeyId = stored.replace(/,keyid=[^$]+/, "");
+  assert.equal(await hasher.verify(withoutKeyId, "Corr3ct-Horse-Battery"), false, "a hash stripped of its keyid is checked without a pepper");
+  const otherKeyId = stored.replace(keyIdParam(oldKey), keyIdParam(newKey));
+  assert.equal(await peppered(newKey, oldKey).verify(otherKeyId, "Corr3ct-Horse-Battery"), false, "pointed at another key");
+});
+
+test("hashes made before the pepper, or under an older master key, verify and are re-hashed under the current one", async () => {
+  const unpeppered = await createPasswordHasher(null).hash("Corr3ct-Horse-Battery");
+  assert.match(unpeppered, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  assert.equal(await hasher.verify(unpeppered, "Corr3ct-Horse-Battery"), true);
+  assert.equal(await hasher.verify(unpeppered, "wrong"), false);
+  assert.equal(hasher.needsRehash(unpeppered), true);
+
+  const rotated = peppered(newKey, oldKey);
+  const underOld = await hasher.hash("Corr3ct-Horse-Battery");
+  assert.equal(await rotated.verify(underOld, "Corr3ct-Horse-Battery"), true);
+  assert.equal(rotated.needsRehash(underOld), true);
+  const underNew = await rotated.hash("Corr3ct-Horse-Battery");
+  assert.ok(underNew.includes(`,keyid=${keyIdParam(newKey)}$`));
+  assert.equal(rotated.needsRehash(underNew), false);
+  assert.equal(await hasher.verify(underNew, "Corr3ct-Horse-Battery"), false, "the old key alone cannot check it");
 });

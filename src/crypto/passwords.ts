@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
 import pLimit from "p-limit";
+import type { DerivedKeys } from "./secretbox.js";
 
 /**
  * argon2id with OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -24,28 +25,58 @@ export function argon2Load(): { active: number; waiting: number } {
   return { active: argon2Slot.activeCount, waiting: argon2Slot.pendingCount };
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return argon2Slot(() => hash(password, ARGON2_PARAMS));
+/**
+ * The password hashes' secret key, a "pepper" (OWASP ASVS 2.4.5): argon2id's secret input
+ * K, derived from the master key, which is kept apart from the database. A copy of the
+ * users table alone cannot be attacked offline, however weak the passwords in it. The
+ * PHC string names the master key it was made under (`keyid=`), so hashes of an older key
+ * still verify during a rotation and are re-hashed under the current one at sign-in.
+ */
+export const PEPPER_PURPOSE = "password pepper v1";
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(storedHash: string, password: string): Promise<boolean>;
+  /** Made with other parameters, under another or no pepper, or with bcrypt: re-hash at the next sign-in. */
+  needsRehash(storedHash: string): boolean;
 }
 
 /** bcrypt's modular-crypt prefixes: 2a (original), 2b (OpenBSD's 2014 length fix), 2y (crypt_blowfish's 2011 fix); one algorithm. */
 const BCRYPT_PREFIX = /^\$2[aby]\$\d{2}\$/;
+/** The `keyid=` parameter of a PHC string, in its own B64 (standard alphabet, no padding). */
+const KEYID_PARAM = /^\$argon2id?\$v=\d+\$[^$]*?,keyid=([A-Za-z0-9+/]+)(?:,[^$]*)?\$/;
+
+const keyIdParam = (id: string) => Buffer.from(id, "hex").toString("base64").replace(/=+$/, "");
 
 /**
- * Verifies argon2 hashes, and bcrypt hashes imported from other systems (bcryptjs,
- * pure JavaScript: no native build). Anything else never verifies.
+ * argon2id under `pepper` (null: no pepper, for hashes made outside a server, as in
+ * tests). Verifies bcrypt hashes imported from other systems too (bcryptjs, pure
+ * JavaScript: no native build); anything else never verifies.
  */
-export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
-  try {
-    if (storedHash.startsWith("$argon2")) return await argon2Slot(() => verify(storedHash, password));
-    if (BCRYPT_PREFIX.test(storedHash)) return await bcrypt.compare(password, storedHash);
-    return false;
-  } catch {
-    return false;
-  }
-}
-
-/** A hash made with other parameters, or with bcrypt, is upgraded at the next successful sign-in. */
-export function needsRehash(storedHash: string): boolean {
-  return !storedHash.startsWith(CURRENT_PREFIX);
+export function createPasswordHasher(pepper: DerivedKeys | null): PasswordHasher {
+  const currentPrefix = pepper ? `${CURRENT_PREFIX.slice(0, -1)},keyid=${keyIdParam(pepper.current.id)}$` : CURRENT_PREFIX;
+  return {
+    async hash(password) {
+      if (!pepper) return argon2Slot(() => hash(password, ARGON2_PARAMS));
+      const stored = await argon2Slot(() => hash(password, { ...ARGON2_PARAMS, secret: pepper.current.key }));
+      // keyid is metadata only, not an input to argon2: naming the key cannot change the hash.
+      return currentPrefix + stored.slice(CURRENT_PREFIX.length);
+    },
+    async verify(storedHash, password) {
+      try {
+        if (storedHash.startsWith("$argon2")) {
+          const keyId = KEYID_PARAM.exec(storedHash)?.[1];
+          // A hash made under a master key no longer listed cannot be checked: the password must be reset.
+          const secret = keyId === undefined ? undefined : pepper?.byId(Buffer.from(keyId, "base64").toString("hex"));
+          if (keyId !== undefined && !secret) return false;
+          return await argon2Slot(() => verify(storedHash, password, secret ? { secret } : undefined));
+        }
+        if (BCRYPT_PREFIX.test(storedHash)) return await bcrypt.compare(password, storedHash);
+        return false;
+      } catch {
+        return false;
+      }
+    },
+    needsRehash: (storedHash) => !storedHash.startsWith(currentPrefix),
+  };
 }

@@ -15,7 +15,15 @@ export interface SecretBox {
   digest(message: string): string;
   /** Its digest under every master key, current first: what a stored digest may be during a rotation. */
   digests(message: string): string[];
+  /** Keys of their own for `purpose` (HKDF of each master key), so no master key serves two algorithms. */
+  derive(purpose: string): DerivedKeys;
   readonly currentKeyId: string;
+}
+
+/** One purpose's keys: the current master key's, and each older one's by its master key's id. */
+export interface DerivedKeys {
+  readonly current: { readonly id: string; readonly key: Buffer };
+  byId(id: string): Buffer | undefined;
 }
 
 const IV_BYTES = 12; // NIST SP 800-38D recommends 96-bit IVs for GCM.
@@ -25,9 +33,8 @@ export function keyIdOf(key: Buffer): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 8);
 }
 
-/** The digests' own key, so the master key never serves as both an AES and an HMAC key. */
-function digestKeyOf(master: Buffer): Buffer {
-  return Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), "gatehouse digest v1", 32));
+function deriveKey(master: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), `gatehouse ${purpose}`, 32));
 }
 
 export function createSecretBox(keys: Buffer[]): SecretBox {
@@ -35,13 +42,19 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
   const byId = new Map(keys.map((k) => [keyIdOf(k), k]));
   const current = keys[0]!;
   const currentKeyId = keyIdOf(current);
-  const digestKeys = keys.map((k) => ({ id: keyIdOf(k), key: digestKeyOf(k) }));
+  const derive = (purpose: string): DerivedKeys => {
+    const derived = keys.map((k) => ({ id: keyIdOf(k), key: deriveKey(k, purpose) }));
+    const byId = new Map(derived.map((d) => [d.id, d.key]));
+    return { current: derived[0]!, byId: (id) => byId.get(id) };
+  };
+  const digestKeys = keys.map((k) => ({ id: keyIdOf(k), key: deriveKey(k, "digest v1") }));
   const digestWith = ({ id, key }: { id: string; key: Buffer }, message: string) =>
     `d1.${id}.${createHmac("sha256", key).update(message, "utf8").digest("base64url")}`;
   return {
     currentKeyId,
     digest: (message) => digestWith(digestKeys[0]!, message),
     digests: (message) => digestKeys.map((k) => digestWith(k, message)),
+    derive,
     seal(plaintext) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", current, iv);

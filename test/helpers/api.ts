@@ -47,14 +47,13 @@ export async function login(h: Harness, slug: string, email: string, password: s
  */
 export async function createMember(h: Harness, orgId: string, opts: { email?: string; password?: string; isOrgAdmin?: boolean } = {}) {
   const { createUserRepo } = await import("../../src/features/users/repo.js");
-  const { hashPassword } = await import("../../src/crypto/passwords.js");
   const email = opts.email ?? `member-${randomBytes(3).toString("hex")}@example.test`;
   const password = opts.password ?? STRONG_PASSWORD;
   const now = h.clock.now();
   const user = await createUserRepo(h.runtime.database.db).insertUser({
     organization_id: orgId,
     email,
-    password_hash: await hashPassword(password),
+    password_hash: await h.runtime.hasher.hash(password),
     password_changed_at: now,
     is_org_admin: opts.isOrgAdmin ?? false,
     created_at: now,

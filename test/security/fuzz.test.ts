@@ -152,9 +152,8 @@ describeEachDatabase("fuzzing every route", (h) => {
   /** Signs in for fresh tokens; a user the fuzzer gave MFA or a new password is put back first. */
   async function signIn(email: string, password: string, userId: string): Promise<string> {
     const db = h.runtime.database.db;
-    const { hashPassword } = await import("../../src/crypto/passwords.js");
     await db.deleteFrom("mfa_totp").where("user_id", "=", userId).execute();
-    await db.updateTable("users").set({ mfa_enabled: false, password_hash: await hashPassword(password) }).where("id", "=", userId).execute();
+    await db.updateTable("users").set({ mfa_enabled: false, password_hash: await h.runtime.hasher.hash(password) }).where("id", "=", userId).execute();
     h.clock.advance(16 * 60_000); // any lock the fuzzer earned has ended
     const res = await login(h, admin.slug, email, password);
     assert.ok(res.json().accessToken, `fixture sign-in: ${res.body}`);

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Config } from "../../config.js";
 import type { DB, Organization, User } from "../../db/schema.js";
 import type { Queryable } from "../../db/types.js";
-import { hashPassword, needsRehash, verifyPassword } from "../../crypto/passwords.js";
+import type { PasswordHasher } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken, randomString } from "../../crypto/tokens.js";
 import { AppError, assertThat } from "../../http/errors.js";
 import { recordAudit, selfAction, userActor, userResource, type AuditActor } from "../audit/audit.js";
@@ -36,6 +36,7 @@ export interface AuthDeps {
   db: Kysely<DB>;
   config: Config;
   clock: () => Date;
+  hasher: PasswordHasher;
   sessions: SessionService;
   limits: LimitService;
   /** A real argon2id hash of a random password: unknown users cost the same verify as known ones. */
@@ -52,7 +53,7 @@ export interface RegisterInput {
   organizationSlug?: string;
 }
 
-export function createAuthService({ db, config, clock, sessions, limits, dummyHash, organizations = createOrganizationRepo(db) }: AuthDeps) {
+export function createAuthService({ db, config, clock, hasher, sessions, limits, dummyHash, organizations = createOrganizationRepo(db) }: AuthDeps) {
   /**
    * Takes a user whose password (and possibly MFA) this sign-in has proven to the
    * next step of the state machine: a single-purpose flow token, or tokens.
@@ -146,7 +147,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
     const derived = explicitSlug ?? slugify(name) ?? `org-${randomString(8, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
     const violations = checkPassword(input.password, policyOf(DEFAULT_ORGANIZATION_POLICY), { email: input.email, organizationSlug: derived });
     if (violations.length > 0) throw new AppError("PASSWORD_POLICY_VIOLATION", undefined, { details: violations });
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await hasher.hash(input.password);
     const now = clock();
     return db.transaction().execute(async (tx) => {
       const orgs = createOrganizationRepo(tx);
@@ -211,7 +212,7 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
         })),
       ]);
       // Always one argon2id verify, so timing does not reveal which of org, email or password was wrong.
-      const passwordOk = await verifyPassword(user?.password_hash ?? dummyHash, input.password);
+      const passwordOk = await hasher.verify(user?.password_hash ?? dummyHash, input.password);
       if (!org || !user || !user.password_hash || !passwordOk || !user.is_active) {
         const reason = !org ? "Unknown organization" : !user ? "Unknown user" : !user.password_hash ? "Invitation not accepted"
           : !passwordOk ? "Wrong password" : "User is deactivated";
@@ -222,8 +223,8 @@ export function createAuthService({ db, config, clock, sessions, limits, dummyHa
       // A failure recorded between the check and here stays counted: the safe side.
       if (recorded.hasFailures(account)) await limits.clear(account);
       let current = user;
-      if (needsRehash(user.password_hash)) {
-        const rehashed = await hashPassword(input.password);
+      if (hasher.needsRehash(user.password_hash)) {
+        const rehashed = await hasher.hash(input.password);
         current = (await createUserRepo(db).updateUserById(org.id, user.id, { password_hash: rehashed })) ?? user;
       }
       // Every step of advance() writes one statement (a login flow, or the session with its audit

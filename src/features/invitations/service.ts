@@ -3,7 +3,7 @@ import { consoleLink } from "../../mail/console-link.js";
 import type { Config } from "../../config.js";
 import type { DB, Organization, User } from "../../db/schema.js";
 import type { Queryable } from "../../db/types.js";
-import { hashPassword } from "../../crypto/passwords.js";
+import type { PasswordHasher } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
 import type { Mailer } from "../../mail/mailer.js";
@@ -27,6 +27,7 @@ export interface InvitationDeps {
   db: Kysely<DB>;
   config: Config;
   clock: () => Date;
+  hasher: PasswordHasher;
   mailer: Mailer;
   auth: AuthService;
 }
@@ -40,7 +41,7 @@ export interface InviteInput {
 /** Invalid, used, expired, or its user deactivated or already set up: one answer for all. */
 const invalidToken = () => new AppError("UNAUTHORIZED", "Invalid or expired invitation token");
 
-export function createInvitationService({ db, config, clock, mailer, auth }: InvitationDeps) {
+export function createInvitationService({ db, config, clock, hasher, mailer, auth }: InvitationDeps) {
   /** A fresh token for `user`, stored hashed; the caller mails it after commit. */
   async function issueToken(tx: Queryable, user: User, now: Date) {
     const token = newOpaqueToken(INVITE_PREFIX);
@@ -142,7 +143,7 @@ export function createInvitationService({ db, config, clock, mailer, auth }: Inv
       if (!org || !invitee) throw invalidToken();
       assertAcceptablePassword(input.password, org, invitee);
       // argon2id outside the transaction: it takes tens of milliseconds and must not hold the database.
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await hasher.hash(input.password);
       const name = input.name?.trim() || undefined;
       return db.transaction().execute(async (tx) => {
         const now = clock();

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Config } from "../../config.js";
 import type { DB, Organization, User } from "../../db/schema.js";
 import type { Queryable } from "../../db/types.js";
-import { hashPassword, verifyPassword } from "../../crypto/passwords.js";
+import type { PasswordHasher } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError, type PolicyViolation } from "../../http/errors.js";
 import type { MailDelivery } from "../../mail/delivery.js";
@@ -64,6 +64,7 @@ export interface PasswordDeps {
   db: Kysely<DB>;
   config: Config;
   clock: () => Date;
+  hasher: PasswordHasher;
   sessions: SessionService;
   auth: AuthService;
   limits: LimitService;
@@ -72,11 +73,11 @@ export interface PasswordDeps {
   log?: { info?(obj: unknown, msg: string): void };
 }
 
-export function createPasswordService({ db, config, clock, sessions, auth, limits, mail, notify, log }: PasswordDeps) {
+export function createPasswordService({ db, config, clock, hasher, sessions, auth, limits, mail, notify, log }: PasswordDeps) {
   /** Policy plus "not the current password" (an argon2 verify, so only for users who have one). */
   async function violationsFor(password: string, org: Organization, user: User): Promise<PolicyViolation[]> {
     const violations = passwordViolations(password, org, user);
-    if (user.password_hash && (await verifyPassword(user.password_hash, password))) {
+    if (user.password_hash && (await hasher.verify(user.password_hash, password))) {
       violations.push({ rule: "REUSED_PASSWORD", message: RULE_MESSAGES.REUSED_PASSWORD });
     }
     return violations;
@@ -160,7 +161,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
       // The same counters as sign-in: a stolen access token must not guess the password faster than login can.
       const subjects = withClientIp({ kind: "account", id: accountId(org.slug, user.email) }, ctx.ip);
       await limits.assertNotLocked(subjects);
-      if (!(await verifyPassword(currentHash, input.currentPassword))) {
+      if (!(await hasher.verify(currentHash, input.currentPassword))) {
         await limits.recordFailure(subjects);
         await recordAudit(db, {
           type: "PASSWORD_CHANGE",
@@ -174,7 +175,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
       }
       const violations = await violationsFor(input.newPassword, org, user);
       if (violations.length > 0) throw policyError(violations);
-      const passwordHash = await hashPassword(input.newPassword);
+      const passwordHash = await hasher.hash(input.newPassword);
       const revoked = await db.transaction().execute(async (tx) => {
         const { updated, revoked } = await applyNewPassword(tx, user, passwordHash, {
           keepSessionId: caller.sessionId,
@@ -218,7 +219,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
         await flows.recordFailedAttempt(tokenHash, PASSWORD_CHANGE_MAX_ATTEMPTS);
         throw policyError(violations);
       }
-      const passwordHash = await hashPassword(input.newPassword);
+      const passwordHash = await hasher.hash(input.newPassword);
       const { response, revoked } = await db.transaction().execute(async (tx) => {
         const consumed = await createLoginFlowRepo(tx).consumeLoginFlow(tokenHash, "password_change", clock());
         if (!consumed) throw new AppError("UNAUTHORIZED", "Invalid or expired password change token");
@@ -287,7 +288,7 @@ export function createPasswordService({ db, config, clock, sessions, auth, limit
       const { user, org } = found;
       const violations = await violationsFor(input.password, org, user);
       if (violations.length > 0) throw policyError(violations);
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await hasher.hash(input.password);
       const { response, revoked } = await db.transaction().execute(async (tx) => {
         const used = await createSingleUseTokenRepo(tx, "password_resets").consume(tokenHash, clock());
         if (!used) throw new AppError("UNAUTHORIZED", "Invalid or expired password reset token");
