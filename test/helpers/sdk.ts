@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { totpCode } from "../../src/crypto/totp.js";
 import { operations, type OperationId } from "../../sdk/index.js";
+import { mailsDuring } from "./admin.js";
 import type { Harness } from "./harness.js";
 
 /** Which operation a request was: by method and path template (`{id}` matches one segment). */
@@ -49,35 +48,12 @@ export function freshCode(h: Harness, secret: string): string {
   return totpCode(secret, h.clock.now());
 }
 
-interface Mail {
-  to: string;
-  text: string;
-}
-
-function mailsTo(h: Harness, to: string): Mail[] {
-  const dir = join(h.config.dataDir, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail)
-    .filter((m) => m.to.toLowerCase() === to.toLowerCase());
-}
-
-/**
- * The token of the next link mailed to `to` by `action` (mail leaves just after
- * the answer, so the event loop turns a few times; bounded, no clock involved).
- */
+/** The token of the link mailed to `to` by `action` (mail leaves after the answer: mailsDuring waits for it). */
 export async function mailedToken(h: Harness, to: string, action: () => Promise<unknown>): Promise<string> {
-  const before = mailsTo(h, to).length;
-  await action();
-  for (let i = 0; i < 200; i++) {
-    const mails = mailsTo(h, to);
-    if (mails.length > before) {
-      const match = /(?:set|reset)-password\?token=([A-Za-z0-9_%-]+)/.exec(mails.at(-1)!.text);
-      assert.ok(match, `no link in ${mails.at(-1)!.text}`);
-      return decodeURIComponent(match[1]!);
-    }
-    await new Promise((resolve) => setTimeout(resolve, i < 20 ? 0 : 10));
-  }
-  assert.fail(`no mail to ${to}`);
+  const { mails } = await mailsDuring(h, action);
+  const mail = mails.filter((m) => m.to.toLowerCase() === to.toLowerCase()).at(-1);
+  assert.ok(mail, `no mail to ${to}`);
+  const match = /(?:set|reset)-password\?token=([A-Za-z0-9_%-]+)/.exec(mail.text);
+  assert.ok(match, `no link in ${mail.text}`);
+  return decodeURIComponent(match[1]!);
 }
