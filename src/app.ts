@@ -137,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   const users = createUserService({ db, clock, sessions });
-  const invitations = createInvitationService({ db, config, clock, hasher: deps.hasher, mailer, auth });
+  const invitations = createInvitationService({ db, config, clock, hasher: deps.hasher, mail, auth });
   const sessionControl = createSessionControl({ db, sessions });
   const audit = createAuditService({ db });
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits, notify });

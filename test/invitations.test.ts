@@ -199,3 +199,19 @@ describeEachDatabase("invitations", (h) => {
     for (const secret of [token, "Owner-Secret-Pa55-Q", "Invitee-Secret-Pa55-Q", "weak\""]) assert.ok(!dump.includes(secret), secret);
   });
 });
+
+// Nothing listens on port 1: every mail fails to leave, as when the mail server is down.
+describeEachDatabase("invitations while the mail server is down", (h) => {
+  test("inviting and resending answer as usual while no mail can leave; the member waits for a resend", async () => {
+    const org = await registerOrg(h);
+    const email = `late-${org.slug}@example.test`;
+    const { result: res } = await mailsDuring(h, () => call(h, org.accessToken, "POST", "/api/v1/users", { email }));
+    assert.equal(res.statusCode, 201, res.body);
+    const userId = res.json().id as string;
+    const listed = await call(h, org.accessToken, "GET", `/api/v1/users/${userId}`);
+    assert.equal(listed.statusCode, 200, "the member exists");
+    assert.equal((await auditRows(h, org.orgId, "USER_CREATE")).length, 1);
+    const { result: resent } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${userId}/resend-invitation`));
+    assert.equal(resent.statusCode, 204, resent.body);
+  });
+}, { env: { SMTP_URL: "smtp://127.0.0.1:1" } });

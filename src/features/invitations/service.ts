@@ -6,7 +6,7 @@ import type { Queryable } from "../../db/types.js";
 import type { PasswordHasher } from "../../crypto/passwords.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
-import type { Mailer } from "../../mail/mailer.js";
+import type { MailDelivery } from "../../mail/delivery.js";
 import { recordAudit, selfAction, userResource, type AuditActor } from "../audit/audit.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
@@ -28,7 +28,7 @@ export interface InvitationDeps {
   config: Config;
   clock: () => Date;
   hasher: PasswordHasher;
-  mailer: Mailer;
+  mail: MailDelivery;
   auth: AuthService;
 }
 
@@ -41,7 +41,7 @@ export interface InviteInput {
 /** Invalid, used, expired, or its user deactivated or already set up: one answer for all. */
 const invalidToken = () => new AppError("UNAUTHORIZED", "Invalid or expired invitation token");
 
-export function createInvitationService({ db, config, clock, hasher, mailer, auth }: InvitationDeps) {
+export function createInvitationService({ db, config, clock, hasher, mail, auth }: InvitationDeps) {
   /** A fresh token for `user`, stored hashed; the caller mails it after commit. */
   async function issueToken(tx: Queryable, user: User, now: Date) {
     const token = newOpaqueToken(INVITE_PREFIX);
@@ -51,13 +51,14 @@ export function createInvitationService({ db, config, clock, hasher, mailer, aut
   }
 
   /**
-   * Mailed after the transaction commits: a mail server must never hold the
-   * database (PGlite has one connection), and no mail goes out for a rolled-back
-   * invitation. If sending fails the user exists and resend-invitation retries.
+   * Mailed after the transaction commits and after the answer, like every mail: a mail
+   * server must never hold the database (PGlite has one connection) or fail a request
+   * whose change is made, and no mail goes out for a rolled-back invitation. If sending
+   * fails (it is logged) the member exists and resend-invitation makes a new link.
    */
-  async function sendInvitation(org: Organization, user: User, invite: { token: string; expiresAt: Date }, inviter: AuditActor) {
+  function sendInvitation(org: Organization, user: User, invite: { token: string; expiresAt: Date }, inviter: AuditActor) {
     const link = consoleLink(config.publicUrl, "set-password", invite.token, org.slug);
-    await mailer.send({
+    mail.deliver({
       to: user.email,
       subject: `You are invited to ${org.name}`,
       text: [
@@ -100,7 +101,7 @@ export function createInvitationService({ db, config, clock, hasher, mailer, aut
         });
         return { org, user, invite };
       });
-      await sendInvitation(org, user, invite, actor);
+      sendInvitation(org, user, invite, actor);
       return toUserResponse(user);
     },
 
@@ -125,7 +126,7 @@ export function createInvitationService({ db, config, clock, hasher, mailer, aut
         });
         return { org, user, invite };
       });
-      await sendInvitation(org, user, invite, actor);
+      sendInvitation(org, user, invite, actor);
     },
 
     /**
