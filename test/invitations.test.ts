@@ -214,4 +214,18 @@ describeEachDatabase("invitations while the mail server is down", (h) => {
     const { result: resent } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${userId}/resend-invitation`));
     assert.equal(resent.statusCode, 204, resent.body);
   });
+
+  test("reset links and security notices fail to leave without failing their requests", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const { result: forgot } = await mailsDuring(h, () => call(h, null, "POST", "/api/v1/auth/forgot-password", { organizationSlug: org.slug, email: member.email }));
+    assert.equal(forgot.statusCode, 204, forgot.body);
+    const { result: adminReset } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${member.id}/reset-password`));
+    assert.ok(adminReset.statusCode < 300, adminReset.body);
+    const session = (await login(h, org.slug, member.email, member.password)).json();
+    const { result: changed } = await mailsDuring(h, () =>
+      call(h, session.accessToken, "POST", "/api/v1/auth/change-password", { currentPassword: member.password, newPassword: STRONG_PASSWORD + "-2" }));
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal((await login(h, org.slug, member.email, STRONG_PASSWORD + "-2")).statusCode, 200, "the change was made");
+  });
 }, { env: { SMTP_URL: "smtp://127.0.0.1:1" } });
