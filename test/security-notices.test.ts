@@ -105,6 +105,8 @@ describeEachDatabase("security notices by mail", (h) => {
       assert.equal(res.statusCode, 400, res.body);
     });
     assert.deepEqual(refused, []);
+    const refusal = (await auditRows(h, org.orgId, "MFA_DISABLE")).at(-1)!;
+    assert.deepEqual([refusal.result, refusal.error_message], ["FAILURE", "Invalid MFA code"], "a refused disable is audited");
 
     nextStep(h);
     const offMails = await mailsDuring(h, member.email, async () => {
