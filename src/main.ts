@@ -14,7 +14,7 @@ Commands:
   migrate    Apply pending database migrations and exit
   org        Organizations: org create | list | settings get | settings set
   admin      Host-side recovery: admin reset-mfa | reset-password --org SLUG --email EMAIL
-  keys       Signing keys: keys rotate | list
+  keys       Signing and master keys: keys rotate | list | master | reseal
   audit      Audit trail: audit export --org SLUG [--since INSTANT] (NDJSON on stdout)
 
 Run \`gatehouse <command> --help\` for a command's flags. Exit codes: 0 done,

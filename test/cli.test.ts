@@ -16,7 +16,12 @@ import { orgCommand } from "../src/cli/org.js";
 import { checkRunModeArgs, MIGRATE_USAGE, SERVE_USAGE } from "../src/cli/run-modes.js";
 import { describeEachDatabase, testConfig } from "./helpers/harness.js";
 import { bearer, login, registerOrg, STRONG_PASSWORD, uniqueSlug } from "./helpers/api.js";
-import { enrolTotp } from "./helpers/mfa.js";
+import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
+import { loadConfig } from "../src/config.js";
+import { createPasswordHasher } from "../src/crypto/passwords.js";
+import { createSecretBox, generateMasterKey, keyIdOf } from "../src/crypto/secretbox.js";
+import { masterKeyUsage, resealUnderCurrentKey } from "../src/features/keys/master-keys.js";
+import { startRuntime } from "../src/runtime.js";
 import { gatehouse, type CliResult as Result } from "./helpers/cli.js";
 
 function succeeded(result: Result | undefined): Result {
@@ -131,6 +136,73 @@ describeEachDatabase("gatehouse CLI on the server's data", (h) => {
     assert.match(failed[0]!.stderr, /no organization/);
     assert.match(failed[2]!.stderr, /has no MFA/);
   });
+
+  test("keys master counts what depends on each master key; keys reseal moves TOTP secrets and signing keys to the current one", async () => {
+    const org = await registerOrg(h);
+    const { secret } = await enrolTotp(h, org.accessToken);
+    const db = h.runtime.database.db;
+    const now = h.clock.now();
+    const unpepperedEmail = `before-pepper@${org.slug}.test`;
+    await db.insertInto("users").values({
+      organization_id: org.orgId, email: unpepperedEmail, password_hash: await createPasswordHasher(null).hash(STRONG_PASSWORD),
+      password_changed_at: now, created_at: now, updated_at: now,
+    }).execute();
+    const count = async (table: "mfa_totp" | "signing_keys" | "users") =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    const [totpRows, signingRows, userRows] = [await count("mfa_totp"), await count("signing_keys"), await count("users")];
+
+    const oldKey = h.childEnv().GATEHOUSE_SECRET_KEY!;
+    const oldId = keyIdOf(Buffer.from(oldKey, "base64"));
+    const newKey = generateMasterKey().toString("base64");
+    const newId = keyIdOf(Buffer.from(newKey, "base64"));
+    const rotatedEnv = { ...h.childEnv(), GATEHOUSE_SECRET_KEY: `${newKey},${oldKey}` };
+    type Usage = { keyId: string | null; state: string | null; totpSecrets: number; signingKeys: number; passwordHashes: number; recoveryCodes: number };
+    const usage = (result: Result | undefined) => new Map((JSON.parse(succeeded(result).stdout) as Usage[]).map((u) => [u.keyId, u]));
+
+    // One stop for all of it: the suite's server, which knows only the old key, must not start on resealed data.
+    const [before, resealed, table, signedIn, moved] = await h.whileStopped(async () => {
+      const cli = [
+        await gatehouse(rotatedEnv, "keys", "master", "--json"),
+        await gatehouse(rotatedEnv, "keys", "reseal", "--json"),
+        await gatehouse(rotatedEnv, "keys", "master"),
+      ] as const;
+      // A server on the rotated keys: the resealed TOTP secret and the old key's pepper still sign this admin in.
+      const rotated = await startRuntime(loadConfig(rotatedEnv), { logger: false, clock: h.clock.now });
+      try {
+        const inject = (url: string, payload: object) => rotated.app.inject({ method: "POST", url, payload });
+        const challenge = (await inject("/api/v1/auth/login", { organizationSlug: org.slug, email: org.email, password: org.password })).json();
+        nextStep(h);
+        const verified = await inject("/api/v1/auth/verify-mfa", { mfaChallengeToken: challenge.mfaChallengeToken, code: codeNow(h, secret) });
+        const usageAfterSignIn = await masterKeyUsage(rotated.database.db, rotated.box);
+        // Back under the suite's key, for the tests after this one.
+        await resealUnderCurrentKey(rotated.database.db, createSecretBox([Buffer.from(oldKey, "base64"), Buffer.from(newKey, "base64")]));
+        return [...cli, verified, usageAfterSignIn] as const;
+      } finally {
+        await rotated.close();
+      }
+    });
+    // Everything this suite made was under its one key; the new key has nothing yet.
+    const was = usage(before);
+    assert.deepEqual(was.get(newId), { keyId: newId, state: "current", totpSecrets: 0, signingKeys: 0, passwordHashes: 0, recoveryCodes: 0 });
+    const underOld = was.get(oldId)!;
+    assert.equal(underOld.state, "older");
+    assert.deepEqual([underOld.totpSecrets, underOld.signingKeys], [totpRows, signingRows]);
+    assert.ok(underOld.recoveryCodes >= 8, "this member's unused codes at least");
+    const keyless = was.get(null)!;
+    assert.ok(keyless.passwordHashes >= 1, "the hash made without a pepper");
+    assert.equal(underOld.passwordHashes + keyless.passwordHashes, userRows, "every user has a password here");
+
+    const after = usage(resealed);
+    assert.match(resealed!.stderr, new RegExp(`re-sealed ${totpRows} TOTP secret\\(s\\) and ${signingRows} signing key\\(s\\) under ${newId}`));
+    assert.deepEqual([after.get(newId)!.totpSecrets, after.get(newId)!.signingKeys], [totpRows, signingRows]);
+    assert.deepEqual([after.get(oldId)!.totpSecrets, after.get(oldId)!.signingKeys], [0, 0]);
+    assert.equal(after.get(oldId)!.passwordHashes, underOld.passwordHashes, "one-way hashes move only at sign-in");
+    assert.match(succeeded(table).stdout, new RegExp(`^${newId}\\s+current\\s+${totpRows}\\s+${signingRows}\\s+0\\s+0\\s*$`, "m"));
+
+    assert.equal(signedIn.statusCode, 200, signedIn.body);
+    assert.equal(moved.find((u) => u.keyId === newId)!.passwordHashes, 1, "re-hashed under the new key at sign-in");
+    assert.equal((await login(h, org.slug, unpepperedEmail, STRONG_PASSWORD)).statusCode, 200, "the suite's server reads the data again");
+  });
 }, { persistent: true });
 
 /** Usage is checked before any database opens: these need only a configuration. */
@@ -206,6 +278,8 @@ describe("gatehouse usage", () => {
       [adminCommand, ["reset-password"], /one-time password reset link/],
       [keysCommand, ["rotate"], /keys rotate/],
       [keysCommand, ["list"], /keys list/],
+      [keysCommand, ["master"], /keys master/],
+      [keysCommand, ["reseal"], /keys reseal/],
       [auditCommand, ["export"], /audit export --org SLUG \[--since INSTANT\]/],
     ];
     for (const [command, argv, usage] of cases) {

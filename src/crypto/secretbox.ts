@@ -18,6 +18,8 @@ export interface SecretBox {
   /** Keys of their own for `purpose` (HKDF of each master key), so no master key serves two algorithms. */
   derive(purpose: string): DerivedKeys;
   readonly currentKeyId: string;
+  /** Every listed master key's id, current first. */
+  readonly keyIds: readonly string[];
 }
 
 /** One purpose's keys: the current master key's, and each older one's by its master key's id. */
@@ -52,6 +54,7 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
     `d1.${id}.${createHmac("sha256", key).update(message, "utf8").digest("base64url")}`;
   return {
     currentKeyId,
+    keyIds: keys.map(keyIdOf),
     digest: (message) => digestWith(digestKeys[0]!, message),
     digests: (message) => digestKeys.map((k) => digestWith(k, message)),
     derive,

@@ -1,0 +1,96 @@
+import { sql, type Kysely } from "kysely";
+import type { DB } from "../../db/schema.js";
+import type { SecretBox } from "../../crypto/secretbox.js";
+
+/**
+ * What still depends on each master key. TOTP secrets and signing keys are sealed under
+ * one (`v1.<keyId>.…`) and can be re-sealed under the current key (`reseal`); password
+ * hashes (`keyid=` in the PHC string) and recovery codes (`d1.<keyId>.…`) are one-way and
+ * move only when their holder signs in or gets new codes. An older master key can leave
+ * GATEHOUSE_SECRET_KEY once nothing depends on it, or once the operator accepts that the
+ * users still counted under it reset their password or MFA.
+ */
+export interface MasterKeyUsage {
+  /** null: password hashes without a pepper and recovery codes stored as plain SHA-256 (made before either existed). */
+  keyId: string | null;
+  /** `current`, `older` (listed after it), `missing` (not listed: what depends on it no longer works), or null for the keyless row. */
+  state: "current" | "older" | "missing" | null;
+  totpSecrets: number;
+  signingKeys: number;
+  passwordHashes: number;
+  /** Unused codes only: a used one is never looked up again. */
+  recoveryCodes: number;
+}
+
+type Counted = Exclude<keyof MasterKeyUsage, "keyId" | "state">;
+
+/** The hex id of a PHC string's `keyid=` (B64, no padding): the same id as the sealed envelopes'. */
+const hexOfKeyIdParam = (b64: string) => Buffer.from(b64, "base64").toString("hex");
+
+export async function masterKeyUsage(db: Kysely<DB>, box: SecretBox): Promise<MasterKeyUsage[]> {
+  const [totp, signing, passwords, codes] = await Promise.all([
+    sql<{ key_id: string; n: number }>`SELECT split_part(secret_enc, '.', 2) AS key_id, count(*)::int AS n FROM mfa_totp GROUP BY 1`.execute(db),
+    sql<{ key_id: string; n: number }>`SELECT split_part(private_key_enc, '.', 2) AS key_id, count(*)::int AS n FROM signing_keys GROUP BY 1`.execute(db),
+    sql<{ key_id: string | null; n: number }>`
+      SELECT substring(password_hash FROM ',keyid=([A-Za-z0-9+/]+)') AS key_id, count(*)::int AS n
+      FROM users WHERE password_hash IS NOT NULL GROUP BY 1`.execute(db),
+    sql<{ key_id: string | null; n: number }>`
+      SELECT CASE WHEN code_hash LIKE 'd1.%' THEN split_part(code_hash, '.', 2) END AS key_id, count(*)::int AS n
+      FROM recovery_codes WHERE used_at IS NULL GROUP BY 1`.execute(db),
+  ]);
+  const rows = new Map<string | null, MasterKeyUsage>();
+  const row = (keyId: string | null) => {
+    let r = rows.get(keyId);
+    if (!r) {
+      const state = keyId === null ? null : keyId === box.currentKeyId ? "current" : box.keyIds.includes(keyId) ? "older" : "missing";
+      r = { keyId, state, totpSecrets: 0, signingKeys: 0, passwordHashes: 0, recoveryCodes: 0 };
+      rows.set(keyId, r);
+    }
+    return r;
+  };
+  for (const id of box.keyIds) row(id);
+  const add = (field: Counted, result: { rows: { key_id: string | null; n: number }[] }, toId = (id: string) => id) => {
+    for (const { key_id, n } of result.rows) row(key_id === null ? null : toId(key_id))[field] += n;
+  };
+  add("totpSecrets", totp);
+  add("signingKeys", signing);
+  add("passwordHashes", passwords, hexOfKeyIdParam);
+  add("recoveryCodes", codes);
+  return [...rows.values()];
+}
+
+/**
+ * Re-seals every TOTP secret and signing key sealed under an older master key under the
+ * current one. Each row is swapped only if it still holds what was read, so an enrolment
+ * or rotation running meanwhile (servers on PostgreSQL keep serving) is never overwritten.
+ * A row sealed under a key no longer listed cannot be opened; it is counted, not touched.
+ */
+export async function resealUnderCurrentKey(db: Kysely<DB>, box: SecretBox): Promise<{ totpSecrets: number; signingKeys: number; unreadable: number }> {
+  const current = `v1.${box.currentKeyId}.%`;
+  const totp = await db.selectFrom("mfa_totp").select(["user_id as id", "secret_enc as sealed"]).where("secret_enc", "not like", current).execute();
+  const signing = await db.selectFrom("signing_keys").select(["kid as id", "private_key_enc as sealed"]).where("private_key_enc", "not like", current).execute();
+  let unreadable = 0;
+  const resealed = (sealed: string): string | null => {
+    try {
+      return box.seal(box.open(sealed));
+    } catch {
+      unreadable++;
+      return null;
+    }
+  };
+  let totpSecrets = 0;
+  for (const { id, sealed } of totp) {
+    const fresh = resealed(sealed);
+    if (fresh === null) continue;
+    const swapped = await db.updateTable("mfa_totp").set({ secret_enc: fresh }).where("user_id", "=", id).where("secret_enc", "=", sealed).executeTakeFirst();
+    totpSecrets += Number(swapped.numUpdatedRows);
+  }
+  let signingKeys = 0;
+  for (const { id, sealed } of signing) {
+    const fresh = resealed(sealed);
+    if (fresh === null) continue;
+    const swapped = await db.updateTable("signing_keys").set({ private_key_enc: fresh }).where("kid", "=", id).where("private_key_enc", "=", sealed).executeTakeFirst();
+    signingKeys += Number(swapped.numUpdatedRows);
+  }
+  return { totpSecrets, signingKeys, unreadable };
+}
