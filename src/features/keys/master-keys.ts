@@ -70,27 +70,24 @@ export async function resealUnderCurrentKey(db: Kysely<DB>, box: SecretBox): Pro
   const totp = await db.selectFrom("mfa_totp").select(["user_id as id", "secret_enc as sealed"]).where("secret_enc", "not like", current).execute();
   const signing = await db.selectFrom("signing_keys").select(["kid as id", "private_key_enc as sealed"]).where("private_key_enc", "not like", current).execute();
   let unreadable = 0;
-  const resealed = (sealed: string): string | null => {
-    try {
-      return box.seal(box.open(sealed));
-    } catch {
-      unreadable++;
-      return null;
+  /** Swaps each row's envelope for one under the current key; the number swapped. */
+  const resealEach = async (rows: { id: string; sealed: string }[], swap: (id: string, sealed: string, fresh: string) => Promise<{ numUpdatedRows: bigint }>) => {
+    let swapped = 0;
+    for (const { id, sealed } of rows) {
+      let fresh: string;
+      try {
+        fresh = box.seal(box.open(sealed));
+      } catch {
+        unreadable++;
+        continue;
+      }
+      swapped += Number((await swap(id, sealed, fresh)).numUpdatedRows);
     }
+    return swapped;
   };
-  let totpSecrets = 0;
-  for (const { id, sealed } of totp) {
-    const fresh = resealed(sealed);
-    if (fresh === null) continue;
-    const swapped = await db.updateTable("mfa_totp").set({ secret_enc: fresh }).where("user_id", "=", id).where("secret_enc", "=", sealed).executeTakeFirst();
-    totpSecrets += Number(swapped.numUpdatedRows);
-  }
-  let signingKeys = 0;
-  for (const { id, sealed } of signing) {
-    const fresh = resealed(sealed);
-    if (fresh === null) continue;
-    const swapped = await db.updateTable("signing_keys").set({ private_key_enc: fresh }).where("kid", "=", id).where("private_key_enc", "=", sealed).executeTakeFirst();
-    signingKeys += Number(swapped.numUpdatedRows);
-  }
+  const totpSecrets = await resealEach(totp, (id, sealed, fresh) =>
+    db.updateTable("mfa_totp").set({ secret_enc: fresh }).where("user_id", "=", id).where("secret_enc", "=", sealed).executeTakeFirst());
+  const signingKeys = await resealEach(signing, (id, sealed, fresh) =>
+    db.updateTable("signing_keys").set({ private_key_enc: fresh }).where("kid", "=", id).where("private_key_enc", "=", sealed).executeTakeFirst());
   return { totpSecrets, signingKeys, unreadable };
 }
