@@ -272,8 +272,8 @@ async function mfaJourneys(server: Child, target: Target): Promise<LoadResult> {
 }
 
 /**
- * The same loads on 10,000 users and on the large shape, both servers up and measured
- * in alternating slices, so the machine's drift falls on both alike.
+ * The same loads on 10,000 users and on the large shape, both servers up, warmed up, and
+ * measured in alternating slices (ABBA), so the machine's drift falls on both alike.
  */
 async function scaleSection(backend: Backend): Promise<void> {
   const small: Shape = { orgs: 100, usersPerOrg: 100, mfaUsers: 0 };
@@ -297,14 +297,28 @@ async function scaleSection(backend: Backend): Promise<void> {
     await loginLoad(big, large, 1, 2);
     const baseTokens = await adminTokens(base, small);
     const bigTokens = await adminTokens(big, large);
+    await settingsLoad(base, baseTokens, 1); // warm-up
+    await settingsLoad(big, bigTokens, 1);
     const slices = { baseLogin: [] as LoadResult[], bigLogin: [] as LoadResult[], baseSettings: [] as LoadResult[], bigSettings: [] as LoadResult[] };
+    // ABBA: which server goes first alternates, so a drift within a round falls on both alike.
+    const inTurn = async (round: number, first: () => Promise<void>, second: () => Promise<void>) => {
+      if (round % 2 === 0) {
+        await first();
+        await second();
+      } else {
+        await second();
+        await first();
+      }
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      slices.baseLogin.push(await loginLoad(base, small, PHASE_S / ROUNDS));
-      slices.bigLogin.push(await loginLoad(big, large, PHASE_S / ROUNDS));
+      await inTurn(r,
+        async () => void slices.baseLogin.push(await loginLoad(base, small, PHASE_S / ROUNDS)),
+        async () => void slices.bigLogin.push(await loginLoad(big, large, PHASE_S / ROUNDS)));
     }
     for (let r = 0; r < ROUNDS; r++) {
-      slices.baseSettings.push(await settingsLoad(base, baseTokens, PHASE_S / ROUNDS));
-      slices.bigSettings.push(await settingsLoad(big, bigTokens, PHASE_S / ROUNDS));
+      await inTurn(r,
+        async () => void slices.baseSettings.push(await settingsLoad(base, baseTokens, PHASE_S / ROUNDS)),
+        async () => void slices.bigSettings.push(await settingsLoad(big, bigTokens, PHASE_S / ROUNDS)));
     }
     const baseline = { login: combine(slices.baseLogin), settings: combine(slices.baseSettings) };
     const login = combine(slices.bigLogin);
