@@ -14,7 +14,7 @@ import { startPurge } from "./db/purge-expired.js";
 import { migrate } from "./db/migrate.js";
 import { createTokenSigner } from "./crypto/jwt.js";
 import { resolveMasterKeys } from "./crypto/master-key.js";
-import { createPasswordHasher, PEPPER_PURPOSE, type PasswordHasher } from "./crypto/passwords.js";
+import { createPasswordHasher, type PasswordHasher } from "./crypto/passwords.js";
 import { createSecretBox, type SecretBox } from "./crypto/secretbox.js";
 import { createKeyReloader, ensureSigningKeys } from "./features/keys/service.js";
 
@@ -74,7 +74,7 @@ export async function startRuntime(
     const signingKeys = await ensureSigningKeys(database.db, box, clock());
     await signer.load(signingKeys);
     const keyReloader = createKeyReloader({ db: database.db, signer, loaded: signingKeys });
-    const hasher = createPasswordHasher(box.derive(PEPPER_PURPOSE));
+    const hasher = createPasswordHasher(box);
     const dummyHash = await hasher.hash(randomBytes(16).toString("hex"));
     // Scaled out (PostgreSQL): other instances and the CLI write too; hear them through LISTEN.
     const invalidation = database.kind === "postgres" && database.url ? createInvalidationHub() : undefined;

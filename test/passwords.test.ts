@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { createPasswordHasher, PEPPER_PURPOSE } from "../src/crypto/passwords.js";
+import { createPasswordHasher } from "../src/crypto/passwords.js";
 import { createSecretBox, generateMasterKey } from "../src/crypto/secretbox.js";
 import type { LightMyRequestResponse } from "fastify";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
@@ -350,7 +350,7 @@ describeEachDatabase("legacy password hashes", (h) => {
     const registered = await stored(org.email);
     assert.ok(h.runtime.hasher.needsRehash(registered) === false && registered.includes(",keyid="), registered.slice(0, 40));
     // The database alone is not enough: without this instance's master key the hash checks nothing.
-    const stranger = createPasswordHasher(createSecretBox([generateMasterKey()]).derive(PEPPER_PURPOSE));
+    const stranger = createPasswordHasher(createSecretBox([generateMasterKey()]));
     assert.equal(await stranger.verify(registered, org.password), false);
     assert.equal(await createPasswordHasher(null).verify(registered, org.password), false);
 

@@ -12,7 +12,7 @@ import { createTokenSigner } from "../src/crypto/jwt.js";
 import { createSecretBox } from "../src/crypto/secretbox.js";
 import { totpCode } from "../src/crypto/totp.js";
 import { generateSigningKey } from "../src/crypto/jwt.js";
-import { createPasswordHasher, PEPPER_PURPOSE } from "../src/crypto/passwords.js";
+import { createPasswordHasher } from "../src/crypto/passwords.js";
 import { createUserRepo } from "../src/features/users/repo.js";
 import { loadSigningKeys, rotateSigningKey } from "../src/features/keys/service.js";
 import { REDIS_LIMIT_PREFIX } from "../src/features/limits/redis-store.js";
@@ -156,7 +156,7 @@ for (const variant of variants) {
       const second = await createUserRepo(db.db).insertUser({
         organization_id: org.orgId,
         email: `second@${org.slug}.test`,
-        password_hash: await createPasswordHasher(createSecretBox([Buffer.from(secretKey, "base64")]).derive(PEPPER_PURPOSE)).hash(PASSWORD),
+        password_hash: await createPasswordHasher(createSecretBox([Buffer.from(secretKey, "base64")])).hash(PASSWORD),
         password_changed_at: new Date(),
         is_org_admin: true,
       });

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { ARGON2_SLOTS, argon2Load, createPasswordHasher, PEPPER_PURPOSE } from "./passwords.js";
+import { ARGON2_SLOTS, argon2Load, createPasswordHasher } from "./passwords.js";
 import { createSecretBox, generateMasterKey, keyIdOf } from "./secretbox.js";
 
 const oldKey = generateMasterKey();
 const newKey = generateMasterKey();
-const peppered = (...keys: Buffer[]) => createPasswordHasher(createSecretBox(keys).derive(PEPPER_PURPOSE));
+const peppered = (...keys: Buffer[]) => createPasswordHasher(createSecretBox(keys));
 const hasher = peppered(oldKey);
 const { verify: verifyPassword, needsRehash } = hasher;
 const keyIdParam = (key: Buffer) => Buffer.from(keyIdOf(key), "hex").toString("base64").replace(/=+$/, "");

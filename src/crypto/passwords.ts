@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
 import pLimit from "p-limit";
-import type { DerivedKeys } from "./secretbox.js";
+import type { SecretBox } from "./secretbox.js";
 
 /**
  * argon2id with OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -32,7 +32,7 @@ export function argon2Load(): { active: number; waiting: number } {
  * PHC string names the master key it was made under (`keyid=`), so hashes of an older key
  * still verify during a rotation and are re-hashed under the current one at sign-in.
  */
-export const PEPPER_PURPOSE = "password pepper v1";
+const PEPPER_PURPOSE = "password pepper v1";
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -47,13 +47,16 @@ const BCRYPT_PREFIX = /^\$2[aby]\$\d{2}\$/;
 const KEYID_PARAM = /^\$argon2id?\$v=\d+\$[^$]*?,keyid=([A-Za-z0-9+/]+)(?:,[^$]*)?\$/;
 
 const keyIdParam = (id: string) => Buffer.from(id, "hex").toString("base64").replace(/=+$/, "");
+/** The master key id (hex, as in sealed envelopes) a `keyid=` value names. */
+export const masterKeyIdOfParam = (param: string) => Buffer.from(param, "base64").toString("hex");
 
 /**
- * argon2id under `pepper` (null: no pepper, for hashes made outside a server, as in
- * tests). Verifies bcrypt hashes imported from other systems too (bcryptjs, pure
+ * argon2id peppered under `box`'s master keys (null: no pepper, for hashes made outside a
+ * server, as in tests). Verifies bcrypt hashes imported from other systems too (bcryptjs, pure
  * JavaScript: no native build); anything else never verifies.
  */
-export function createPasswordHasher(pepper: DerivedKeys | null): PasswordHasher {
+export function createPasswordHasher(box: SecretBox | null): PasswordHasher {
+  const pepper = box?.derive(PEPPER_PURPOSE) ?? null;
   const currentPrefix = pepper ? `${CURRENT_PREFIX.slice(0, -1)},keyid=${keyIdParam(pepper.current.id)}$` : CURRENT_PREFIX;
   return {
     async hash(password) {
@@ -67,7 +70,7 @@ export function createPasswordHasher(pepper: DerivedKeys | null): PasswordHasher
         if (storedHash.startsWith("$argon2")) {
           const keyId = KEYID_PARAM.exec(storedHash)?.[1];
           // A hash made under a master key no longer listed cannot be checked: the password must be reset.
-          const secret = keyId === undefined ? undefined : pepper?.byId(Buffer.from(keyId, "base64").toString("hex"));
+          const secret = keyId === undefined ? undefined : pepper?.byId(masterKeyIdOfParam(keyId));
           if (keyId !== undefined && !secret) return false;
           return await argon2Slot(() => verify(storedHash, password, secret ? { secret } : undefined));
         }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../../db/schema.js";
+import { masterKeyIdOfParam } from "../../crypto/passwords.js";
 import type { SecretBox } from "../../crypto/secretbox.js";
 
 /**
@@ -23,9 +24,6 @@ export interface MasterKeyUsage {
 }
 
 type Counted = Exclude<keyof MasterKeyUsage, "keyId" | "state">;
-
-/** The hex id of a PHC string's `keyid=` (B64, no padding): the same id as the sealed envelopes'. */
-const hexOfKeyIdParam = (b64: string) => Buffer.from(b64, "base64").toString("hex");
 
 export async function masterKeyUsage(db: Kysely<DB>, box: SecretBox): Promise<MasterKeyUsage[]> {
   const [totp, signing, passwords, codes] = await Promise.all([
@@ -54,7 +52,7 @@ export async function masterKeyUsage(db: Kysely<DB>, box: SecretBox): Promise<Ma
   };
   add("totpSecrets", totp);
   add("signingKeys", signing);
-  add("passwordHashes", passwords, hexOfKeyIdParam);
+  add("passwordHashes", passwords, masterKeyIdOfParam);
   add("recoveryCodes", codes);
   return [...rows.values()];
 }
