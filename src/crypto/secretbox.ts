@@ -22,10 +22,16 @@ export interface SecretBox {
   readonly keyIds: readonly string[];
 }
 
-/** One purpose's keys: the current master key's, and each older one's by its master key's id. */
+/** One purpose's keys, one per master key under that key's id: the current one first. */
 export interface DerivedKeys {
-  readonly current: { readonly id: string; readonly key: Buffer };
+  readonly all: readonly DerivedKey[];
+  readonly current: DerivedKey;
   byId(id: string): Buffer | undefined;
+}
+
+export interface DerivedKey {
+  readonly id: string;
+  readonly key: Buffer;
 }
 
 const IV_BYTES = 12; // NIST SP 800-38D recommends 96-bit IVs for GCM.
@@ -45,18 +51,18 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
   const current = keys[0]!;
   const currentKeyId = keyIdOf(current);
   const derive = (purpose: string): DerivedKeys => {
-    const derived = keys.map((k) => ({ id: keyIdOf(k), key: deriveKey(k, purpose) }));
-    const byId = new Map(derived.map((d) => [d.id, d.key]));
-    return { current: derived[0]!, byId: (id) => byId.get(id) };
+    const all = keys.map((k) => ({ id: keyIdOf(k), key: deriveKey(k, purpose) }));
+    const byId = new Map(all.map((d) => [d.id, d.key]));
+    return { all, current: all[0]!, byId: (id) => byId.get(id) };
   };
-  const digestKeys = keys.map((k) => ({ id: keyIdOf(k), key: deriveKey(k, "digest v1") }));
-  const digestWith = ({ id, key }: { id: string; key: Buffer }, message: string) =>
+  const digestKeys = derive("digest v1");
+  const digestWith = ({ id, key }: DerivedKey, message: string) =>
     `d1.${id}.${createHmac("sha256", key).update(message, "utf8").digest("base64url")}`;
   return {
     currentKeyId,
     keyIds: keys.map(keyIdOf),
-    digest: (message) => digestWith(digestKeys[0]!, message),
-    digests: (message) => digestKeys.map((k) => digestWith(k, message)),
+    digest: (message) => digestWith(digestKeys.current, message),
+    digests: (message) => digestKeys.all.map((k) => digestWith(k, message)),
     derive,
     seal(plaintext) {
       const iv = randomBytes(IV_BYTES);
