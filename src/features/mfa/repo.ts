@@ -1,6 +1,19 @@
 import type { Queryable } from "../../db/types.js";
 
 export function createMfaRepo(db: Queryable) {
+  /** Moves `column` of a confirmed secret to `step` if that is later; true for the one caller that did. */
+  async function claimLaterStep(column: "last_used_step" | "reuse_reported_step", userId: string, step: number): Promise<boolean> {
+    const row = await db
+      .updateTable("mfa_totp")
+      .set(column, step)
+      .where("user_id", "=", userId)
+      .where("confirmed_at", "is not", null)
+      .where((eb) => eb.or([eb(column, "is", null), eb(column, "<", step)]))
+      .returning("user_id")
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   return {
     findTotp(userId: string) {
       return db.selectFrom("mfa_totp").selectAll().where("user_id", "=", userId).executeTakeFirst();
@@ -33,28 +46,9 @@ export function createMfaRepo(db: Queryable) {
      * Accepts a time step only if it is later than the last accepted one. Concurrent
      * requests with the same code race on this row; exactly one wins (RFC 6238 5.2).
      */
-    async claimTotpStep(userId: string, step: number): Promise<boolean> {
-      const row = await db
-        .updateTable("mfa_totp")
-        .set({ last_used_step: step })
-        .where("user_id", "=", userId)
-        .where("confirmed_at", "is not", null)
-        .where((eb) => eb.or([eb("last_used_step", "is", null), eb("last_used_step", "<", step)]))
-        .returning("user_id")
-        .executeTakeFirst();
-      return row !== undefined;
-    },
+    claimTotpStep: (userId: string, step: number) => claimLaterStep("last_used_step", userId, step),
     /** Of the requests replaying the code of one step, only the first gets true (one notice per code). */
-    async claimReuseReport(userId: string, step: number): Promise<boolean> {
-      const row = await db
-        .updateTable("mfa_totp")
-        .set({ reuse_reported_step: step })
-        .where("user_id", "=", userId)
-        .where((eb) => eb.or([eb("reuse_reported_step", "is", null), eb("reuse_reported_step", "<", step)]))
-        .returning("user_id")
-        .executeTakeFirst();
-      return row !== undefined;
-    },
+    claimReuseReport: (userId: string, step: number) => claimLaterStep("reuse_reported_step", userId, step),
     async deleteTotp(userId: string): Promise<void> {
       await db.deleteFrom("mfa_totp").where("user_id", "=", userId).execute();
     },
