@@ -20,7 +20,7 @@ import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { loadConfig } from "../src/config.js";
 import { createPasswordHasher } from "../src/crypto/passwords.js";
 import { createSecretBox, generateMasterKey, keyIdOf } from "../src/crypto/secretbox.js";
-import { masterKeyUsage, resealUnderCurrentKey } from "../src/features/keys/master-keys.js";
+import { masterKeyUsage, resealUnderCurrentKey, type MasterKeyUsage } from "../src/features/keys/master-keys.js";
 import { startRuntime } from "../src/runtime.js";
 import { gatehouse, type CliResult as Result } from "./helpers/cli.js";
 
@@ -156,8 +156,7 @@ describeEachDatabase("gatehouse CLI on the server's data", (h) => {
     const newKey = generateMasterKey().toString("base64");
     const newId = keyIdOf(Buffer.from(newKey, "base64"));
     const rotatedEnv = { ...h.childEnv(), GATEHOUSE_SECRET_KEY: `${newKey},${oldKey}` };
-    type Usage = { keyId: string | null; state: string | null; totpSecrets: number; signingKeys: number; passwordHashes: number; recoveryCodes: number };
-    const usage = (result: Result | undefined) => new Map((JSON.parse(succeeded(result).stdout) as Usage[]).map((u) => [u.keyId, u]));
+    const usage = (result: Result | undefined) => new Map((JSON.parse(succeeded(result).stdout) as MasterKeyUsage[]).map((u) => [u.keyId, u]));
 
     // One stop for all of it: the suite's server, which knows only the old key, must not start on resealed data.
     const [before, resealed, table, signedIn, moved] = await h.whileStopped(async () => {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeEachDatabase, type Harness } from "./helpers/harness.js";
-import { auditRows, mailsDuring as allMailsDuring, outbox, type Mail } from "./helpers/admin.js";
-import { bearer, createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "./helpers/api.js";
+import { auditRows, call, mailsDuring as allMailsDuring, outbox, type Mail } from "./helpers/admin.js";
+import { createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "./helpers/api.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { securityNotice, type SecurityChange } from "../src/mail/security-notice.js";
 import { totpCode } from "../src/crypto/totp.js";
@@ -31,8 +31,7 @@ function wrongCode(h: Harness, secret: string): string {
   return ["000000", "111111", "222222", "333333"].find((c) => !accepted.has(c))!;
 }
 
-const post = (h: Harness, url: string, token: string | null, payload?: unknown) =>
-  h.inject({ method: "POST", url, headers: token ? bearer(token) : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
+const post = (h: Harness, url: string, token: string | null, payload?: unknown) => call(h, token, "POST", url, payload);
 
 describeEachDatabase("security notices by mail", (h) => {
   test("a password change mails its holder once, without the password; a refused change mails nothing", async () => {
