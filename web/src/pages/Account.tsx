@@ -237,6 +237,8 @@ function Sessions() {
     try {
       await api.revokeSession(s.id);
       if (s.current) return void session.signOut("You signed out of this device.");
+      // Drop it from the list in the same render as the message, so the two never disagree.
+      setList((current) => current?.filter((other) => other.id !== s.id) ?? current);
       setStatus("Session ended.");
       load();
     } catch (err) {
