@@ -5,7 +5,7 @@ import { describeEachDatabase, type Harness } from "./helpers/harness.js";
 import { bearer, createMember, login, registerOrg, STRONG_PASSWORD, uniqueSlug } from "./helpers/api.js";
 import { call, invite, mailsDuring } from "./helpers/admin.js";
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
-import { REFRESH_COOKIE } from "../src/http/refresh-cookie.js";
+import { LOOPBACK_REFRESH_COOKIE, REFRESH_COOKIE } from "../src/http/refresh-cookie.js";
 
 const CONSOLE = { "x-gatehouse-client": "console" };
 const LOGIN_KEYS = [
@@ -13,8 +13,9 @@ const LOGIN_KEYS = [
   "mfaSetupRequired", "mfaSetupToken", "accessToken", "refreshToken", "expiresIn", "tokenType", "user", "passwordExpiresAt",
 ];
 
+/** The refresh cookie of an answer, under either name (the harness's requests go to http://localhost). */
 function refreshCookie(res: LightMyRequestResponse) {
-  return res.cookies.find((c) => c.name === REFRESH_COOKIE) as
+  return res.cookies.find((c) => c.name === REFRESH_COOKIE || c.name === LOOPBACK_REFRESH_COOKIE) as
     | { name: string; value: string; path?: string; httpOnly?: boolean; secure?: boolean; sameSite?: string; maxAge?: number; expires?: Date }
     | undefined;
 }
@@ -25,7 +26,8 @@ function assertCookieVariant(res: LightMyRequestResponse): string {
   assert.equal(body.refreshToken, null, "the refresh token is not in the JSON");
   assert.equal(typeof body.accessToken, "string");
   const cookie = refreshCookie(res);
-  assert.ok(cookie, `a ${REFRESH_COOKIE} cookie is set: ${JSON.stringify(res.headers["set-cookie"])}`);
+  assert.ok(cookie, `a refresh cookie is set: ${JSON.stringify(res.headers["set-cookie"])}`);
+  assert.equal(cookie.name, LOOPBACK_REFRESH_COOKIE);
   assert.match(cookie.value, /^ghr_/);
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, "Strict");
@@ -36,7 +38,8 @@ function assertCookieVariant(res: LightMyRequestResponse): string {
 const post = (h: Harness, url: string, payload: unknown, headers: Record<string, string> = {}) =>
   h.inject({ method: "POST", url, headers: { ...headers, "content-type": "application/json" }, payload: JSON.stringify(payload) });
 
-const withCookie = (value: string, headers: Record<string, string> = CONSOLE) => ({ ...headers, cookie: `${REFRESH_COOKIE}=${value}` });
+const withCookie = (value: string, headers: Record<string, string> = CONSOLE, name = LOOPBACK_REFRESH_COOKIE) =>
+  ({ ...headers, cookie: `${name}=${value}` });
 
 describeEachDatabase("console refresh cookie", (h) => {
   test("login with the console header sets an HttpOnly, SameSite=Strict cookie and answers refreshToken null, every key kept", async () => {
@@ -136,18 +139,48 @@ describeEachDatabase("console refresh cookie", (h) => {
     assert.equal((await h.inject({ method: "POST", url: "/api/v1/auth/refresh", headers: withCookie(value) })).statusCode, 401);
   });
 
-  test("Secure is set except for plain http to localhost or 127.0.0.1", async () => {
+  test("the cookie is __Host- prefixed, Secure and Path=/ except for plain http to localhost or 127.0.0.1", async () => {
     const org = await registerOrg(h);
     const body = { organizationSlug: org.slug, email: org.email, password: org.password };
-    const secureFor = async (host: string, extra: Record<string, string> = {}) =>
-      refreshCookie(await post(h, "/api/v1/auth/login", body, { ...CONSOLE, host, ...extra }))?.secure === true;
-    assert.equal(await secureFor("localhost:3000"), false);
-    assert.equal(await secureFor("127.0.0.1:3000"), false);
-    assert.equal(await secureFor("[::1]:3000"), false);
-    assert.equal(await secureFor("gatehouse.example.com"), true);
-    assert.equal(await secureFor("192.168.1.20:3000"), true);
-    // Proxy headers are not trusted (trustProxy is off): they cannot drop the flag.
-    assert.equal(await secureFor("gatehouse.example.com", { "x-forwarded-host": "localhost" }), true);
+    const cookieFor = async (host: string, extra: Record<string, string> = {}) => {
+      const cookie = refreshCookie(await post(h, "/api/v1/auth/login", body, { ...CONSOLE, host, ...extra }));
+      assert.ok(cookie, `a cookie for ${host}`);
+      return `${cookie.name}; ${cookie.secure === true ? "Secure" : "not secure"}; Path=${cookie.path}`;
+    };
+    const hostOnly = `${REFRESH_COOKIE}; Secure; Path=/`;
+    const loopback = `${LOOPBACK_REFRESH_COOKIE}; not secure; Path=/api/v1/auth`;
+    assert.equal(await cookieFor("localhost:3000"), loopback);
+    assert.equal(await cookieFor("127.0.0.1:3000"), loopback);
+    assert.equal(await cookieFor("[::1]:3000"), loopback);
+    assert.equal(await cookieFor("gatehouse.example.com"), hostOnly);
+    assert.equal(await cookieFor("192.168.1.20:3000"), hostOnly);
+    // Proxy headers are not trusted (trustProxy is off): they cannot drop the prefix or the flag.
+    assert.equal(await cookieFor("gatehouse.example.com", { "x-forwarded-host": "localhost" }), hostOnly);
+  });
+
+  test("over TLS only the __Host- cookie is read: a planted cookie of the other name is ignored (cookie tossing)", async () => {
+    const org = await registerOrg(h);
+    const tls = { ...CONSOLE, host: "gatehouse.example.com" };
+    const signIn = await post(h, "/api/v1/auth/login", { organizationSlug: org.slug, email: org.email, password: org.password }, tls);
+    const value = refreshCookie(signIn)!.value;
+
+    // What a sibling subdomain could set: the unprefixed name, holding a session of its choosing.
+    const attacker = await registerOrg(h);
+    const planted = await post(h, "/api/v1/auth/refresh", {}, withCookie(attacker.refreshToken, tls));
+    assert.equal(planted.statusCode, 400, "the planted cookie is not a refresh token here");
+    assert.equal(planted.json().error, "VALIDATION_ERROR");
+
+    const rotated = await post(h, "/api/v1/auth/refresh", {}, withCookie(value, tls, REFRESH_COOKIE));
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    assert.equal(rotated.json().user.email, org.email);
+    const next = refreshCookie(rotated)!;
+    assert.equal(next.name, REFRESH_COOKIE);
+    assert.notEqual(next.value, value);
+
+    const out = await h.inject({ method: "POST", url: "/api/v1/auth/logout", headers: withCookie(next.value, tls, REFRESH_COOKIE) });
+    const cleared = refreshCookie(out)!;
+    assert.deepEqual([cleared.name, cleared.value, cleared.path, cleared.secure], [REFRESH_COOKIE, "", "/", true]);
+    assert.equal((await post(h, "/api/v1/auth/refresh", {}, withCookie(next.value, tls, REFRESH_COOKIE))).statusCode, 401);
   });
 
   test("verify-mfa with the header moves the token into the cookie", async () => {

@@ -5,14 +5,22 @@ import { AppError } from "./errors.js";
 /**
  * The console's variant of the token routes (docs/console.md): a browser must not
  * hold a refresh token where script can read it (OWASP ASVS 4.0.3 V3.4), so a
- * client that sends `X-Gatehouse-Client: console` gets it as an HttpOnly cookie
- * scoped to /api/v1/auth, and `refreshToken: null` in the JSON (every key kept).
- * Other clients are unaffected: without the header nothing changes.
+ * client that sends `X-Gatehouse-Client: console` gets it as an HttpOnly cookie,
+ * and `refreshToken: null` in the JSON (every key kept). Other clients are
+ * unaffected: without the header nothing changes.
  */
 export const CONSOLE_HEADER = "x-gatehouse-client";
 export const CONSOLE_HEADER_VALUE = "console";
-export const REFRESH_COOKIE = "gatehouse_refresh";
-export const REFRESH_COOKIE_PATH = "/api/v1/auth";
+/**
+ * The cookie wherever it can be Secure (ASVS 3.4.4). The `__Host-` prefix makes the
+ * browser refuse it unless Secure, host-only and `Path=/`, so a sibling subdomain
+ * cannot plant a cookie of this name that the console would then refresh into (cookie
+ * tossing: a more specific path or a parent domain would otherwise win).
+ */
+export const REFRESH_COOKIE = "__Host-gatehouse_refresh";
+/** Plain http to a loopback host, where `__Host-` is impossible (it needs Secure): scoped to the auth routes instead. */
+export const LOOPBACK_REFRESH_COOKIE = "gatehouse_refresh";
+export const LOOPBACK_REFRESH_COOKIE_PATH = "/api/v1/auth";
 
 /** Routes whose 2xx answer may carry a refresh token (route patterns, prefix included). */
 export const TOKEN_ROUTES: ReadonlySet<string> = new Set([
@@ -40,12 +48,18 @@ export function cookieIsSecure(request: FastifyRequest): boolean {
   return request.protocol === "https" || !LOOPBACK_HOST.test(request.hostname);
 }
 
-function cookieOptions(request: FastifyRequest) {
-  return { httpOnly: true, secure: cookieIsSecure(request), sameSite: "strict" as const, path: REFRESH_COOKIE_PATH };
+/** The cookie this request's origin uses; only that one is ever read, so a planted loopback-style cookie is ignored over TLS. */
+export function refreshCookieOf(request: FastifyRequest) {
+  const secure = cookieIsSecure(request);
+  return {
+    name: secure ? REFRESH_COOKIE : LOOPBACK_REFRESH_COOKIE,
+    options: { httpOnly: true, secure, sameSite: "strict" as const, path: secure ? "/" : LOOPBACK_REFRESH_COOKIE_PATH },
+  };
 }
 
 export function clearRefreshCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(REFRESH_COOKIE, cookieOptions(request));
+  const { name, options } = refreshCookieOf(request);
+  reply.clearCookie(name, options);
 }
 
 /**
@@ -56,7 +70,7 @@ export function clearRefreshCookie(request: FastifyRequest, reply: FastifyReply)
  */
 export function refreshTokenOf(request: FastifyRequest, body: { refreshToken?: string }): string | null {
   if (body.refreshToken) return body.refreshToken;
-  const fromCookie = request.cookies[REFRESH_COOKIE];
+  const fromCookie = request.cookies[refreshCookieOf(request).name];
   if (!fromCookie) return null;
   if (!isConsoleClient(request)) {
     throw new AppError("FORBIDDEN", `The refresh cookie is accepted only with the header X-Gatehouse-Client: ${CONSOLE_HEADER_VALUE}`);
@@ -73,7 +87,8 @@ export async function registerRefreshCookie(app: FastifyInstance, options: { ref
     const { refreshToken } = payload as { refreshToken: unknown };
     if (typeof refreshToken !== "string") return payload;
     // The cookie lives as long as the session may idle; each refresh slides both.
-    reply.setCookie(REFRESH_COOKIE, refreshToken, { ...cookieOptions(request), maxAge: options.refreshTokenTtl });
+    const cookie = refreshCookieOf(request);
+    reply.setCookie(cookie.name, refreshToken, { ...cookie.options, maxAge: options.refreshTokenTtl });
     return { ...payload, refreshToken: null };
   });
 }
