@@ -6,6 +6,8 @@ import { createMember, login, loginTokens, registerOrg, STRONG_PASSWORD } from "
 import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 import { securityNotice, type SecurityChange } from "../src/mail/security-notice.js";
 import { totpCode } from "../src/crypto/totp.js";
+import { describeEntry } from "../web/src/audit-sentences.js";
+import type { AuditEntry } from "../sdk/index.js";
 
 const NEW_PASSWORD = "Fresh-Quilt-Zebra-42";
 
@@ -175,6 +177,15 @@ describeEachDatabase("security notices by mail", (h) => {
     });
     assertOneNotice(h, disable, /was used twice$/);
     assert.equal((await auditRows(h, org.orgId, "MFA_DISABLE")).at(-1)!.error_message, "Reused MFA code");
+
+    // The console's audit page tells a replay from a typo, read from the entries the API serves.
+    const entries = (await call(h, org.accessToken, "GET", "/api/v1/audit-logs?size=100")).json().content as AuditEntry[];
+    const sentences = entries.filter((e) => e.result === "FAILURE" && e.eventType.startsWith("MFA_")).map(describeEntry);
+    assert.deepEqual(new Set(sentences), new Set([
+      `Replayed MFA code for ${member.email}: the code had already been used`,
+      `Wrong MFA code for ${member.email} (Invalid MFA code)`,
+      `MFA turned off: failed attempt by ${member.email} with a code that had already been used`,
+    ]));
   });
 });
 
