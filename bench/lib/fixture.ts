@@ -58,9 +58,10 @@ export interface Target {
   env(): Record<string, string>;
   /**
    * Starts `gatehouse serve` on this data as a child process, as `npm start` runs it
-   * (START_SCRIPT) unless `plain`, with extra environment.
+   * (START_SCRIPT) unless `plain`, with extra environment. `port` restarts a server where
+   * it was: its URL is its tokens' issuer, so tokens from before stay valid.
    */
-  start(extraEnv?: Record<string, string>, opts?: { plain?: boolean }): Promise<Child>;
+  start(extraEnv?: Record<string, string>, opts?: { plain?: boolean; port?: number }): Promise<Child>;
   dispose(): Promise<void>;
 }
 
@@ -101,7 +102,7 @@ export async function createTarget(backend: Backend, shape: Shape): Promise<Targ
       // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
       const extraArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
       const start = opts.plain ? { env: {}, nodeArgs: [] } : START_SCRIPT;
-      return startChild([...start.nodeArgs, ...extraArgs, "bin/gatehouse.js", "serve"], { ...start.env, ...env(), ...extraEnv }, { port: await freePort(), timeoutMs: 120_000 });
+      return startChild([...start.nodeArgs, ...extraArgs, "bin/gatehouse.js", "serve"], { ...start.env, ...env(), ...extraEnv }, { port: opts.port ?? (await freePort()), timeoutMs: 120_000 });
     },
     async dispose() {
       await pgDb?.drop();

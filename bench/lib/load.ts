@@ -87,6 +87,17 @@ export function combine(parts: LoadResult[]): LoadResult {
   };
 }
 
+/**
+ * The median over rounds of measure ÷ baseline p50, each round's two slices run back to back:
+ * a disturbance of the machine that lands on one slice moves one pair, not the reading.
+ */
+export function medianPairedRatio(measure: LoadResult[], baseline: LoadResult[]): number {
+  if (measure.length !== baseline.length || measure.length === 0) throw new Error("paired slices: one measure per baseline");
+  const ratios = measure.map((m, i) => m.p50 / baseline[i]!.p50).sort((a, b) => a - b);
+  const mid = ratios.length / 2;
+  return Number.isInteger(mid) ? (ratios[mid - 1]! + ratios[mid]!) / 2 : ratios[Math.floor(mid)]!;
+}
+
 /** Percentile of sorted millisecond samples. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
