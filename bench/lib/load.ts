@@ -88,12 +88,13 @@ export function combine(parts: LoadResult[]): LoadResult {
 }
 
 /**
- * The median over rounds of measure ÷ baseline p50, each round's two slices run back to back:
- * a disturbance of the machine that lands on one slice moves one pair, not the reading.
+ * The median over rounds of measure ÷ baseline (p50, or requests per second), each round's two
+ * slices run back to back: a disturbance of the machine that lands on one slice moves one pair,
+ * not the reading.
  */
-export function medianPairedRatio(measure: LoadResult[], baseline: LoadResult[]): number {
+export function medianPairedRatio(measure: LoadResult[], baseline: LoadResult[], of: "p50" | "rps" = "p50"): number {
   if (measure.length !== baseline.length || measure.length === 0) throw new Error("paired slices: one measure per baseline");
-  const ratios = measure.map((m, i) => m.p50 / baseline[i]!.p50).sort((a, b) => a - b);
+  const ratios = measure.map((m, i) => m[of] / baseline[i]![of]).sort((a, b) => a - b);
   const mid = ratios.length / 2;
   return Number.isInteger(mid) ? (ratios[mid - 1]! + ratios[mid]!) / 2 : ratios[Math.floor(mid)]!;
 }
