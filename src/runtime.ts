@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { buildApp } from "./app.js";
 import { createInvalidationHub, INVALIDATION_CHANNEL } from "./cluster/invalidation.js";
@@ -74,13 +74,23 @@ export async function startRuntime(
     const signingKeys = await ensureSigningKeys(database.db, box, clock());
     await signer.load(signingKeys);
     const keyReloader = createKeyReloader({ db: database.db, signer, loaded: signingKeys });
-    const hasher = createPasswordHasher(box);
+    let passwordLog: FastifyBaseLogger | undefined; // the app's, once it is built (no sign-in comes before)
+    const unlisted = new Set<string>();
+    const hasher = createPasswordHasher(box, {
+      onUnlistedKey: (masterKeyId) => {
+        if (unlisted.has(masterKeyId)) return;
+        unlisted.add(masterKeyId);
+        passwordLog?.error({ masterKeyId }, "a password hash was made under a master key GATEHOUSE_SECRET_KEY no longer lists: its holder cannot sign in " +
+          "until the key is listed again or the password is reset (`gatehouse keys master` counts them; logged once per key)");
+      },
+    });
     const dummyHash = await hasher.hash(randomBytes(16).toString("hex"));
     // Scaled out (PostgreSQL): other instances and the CLI write too; hear them through LISTEN.
     const invalidation = database.kind === "postgres" && database.url ? createInvalidationHub() : undefined;
     if (config.redisUrl) redis = createRedisClient(config.redisUrl);
     app = await buildApp({ database, config, clock, box, hasher, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
+    passwordLog = log;
     const reloadKeys = () => keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
     purge = startPurge(database.db, {
       clock,

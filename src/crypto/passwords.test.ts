@@ -59,6 +59,21 @@ test("the pepper: a hash verifies only with its master key's pepper, whatever it
   assert.equal(await peppered(newKey, oldKey).verify(otherKeyId, "Corr3ct-Horse-Battery"), false, "pointed at another key");
 });
 
+test("a hash under a master key no longer listed fails like a wrong password: reported with that key's id, and still one argon2id verify", async () => {
+  const stored = await hasher.hash("Corr3ct-Horse-Battery");
+  const reported: string[] = [];
+  const withoutOld = createPasswordHasher(createSecretBox([newKey]), { onUnlistedKey: (id) => reported.push(id) });
+  const answer = withoutOld.verify(stored, "Corr3ct-Horse-Battery");
+  // p-limit starts queued work on a microtask: let it settle before looking.
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(argon2Load(), { active: 1, waiting: 0 }, "the verify runs, so the answer takes as long as any other");
+  assert.equal(await answer, false);
+  assert.deepEqual(reported, [keyIdOf(oldKey)]);
+  assert.equal(await withoutOld.verify(await withoutOld.hash("Corr3ct-Horse-Battery"), "Corr3ct-Horse-Battery"), true);
+  assert.deepEqual(reported, [keyIdOf(oldKey)], "a hash under a listed key reports nothing");
+});
+
 test("hashes made before the pepper, or under an older master key, verify and are re-hashed under the current one", async () => {
   const unpeppered = await createPasswordHasher(null).hash("Corr3ct-Horse-Battery");
   assert.match(unpeppered, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

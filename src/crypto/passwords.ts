@@ -55,7 +55,7 @@ export const masterKeyIdOfParam = (param: string) => Buffer.from(param, "base64"
  * server, as in tests). Verifies bcrypt hashes imported from other systems too (bcryptjs, pure
  * JavaScript: no native build); anything else never verifies.
  */
-export function createPasswordHasher(box: SecretBox | null): PasswordHasher {
+export function createPasswordHasher(box: SecretBox | null, options: { onUnlistedKey?: (masterKeyId: string) => void } = {}): PasswordHasher {
   const pepper = box?.derive(PEPPER_PURPOSE) ?? null;
   const currentPrefix = pepper ? `${CURRENT_PREFIX.slice(0, -1)},keyid=${keyIdParam(pepper.current.id)}$` : CURRENT_PREFIX;
   return {
@@ -69,9 +69,15 @@ export function createPasswordHasher(box: SecretBox | null): PasswordHasher {
       try {
         if (storedHash.startsWith("$argon2")) {
           const keyId = KEYID_PARAM.exec(storedHash)?.[1];
-          // A hash made under a master key no longer listed cannot be checked: the password must be reset.
           const secret = keyId === undefined ? undefined : pepper?.byId(masterKeyIdOfParam(keyId));
-          if (keyId !== undefined && !secret) return false;
+          if (keyId !== undefined && !secret) {
+            // Made under a master key no longer listed: it cannot be checked, and the password must
+            // be reset. The verify still runs (it cannot succeed without the key), so this answer
+            // takes as long as any other and does not single out the account.
+            options.onUnlistedKey?.(masterKeyIdOfParam(keyId));
+            await argon2Slot(() => verify(storedHash, password));
+            return false;
+          }
           return await argon2Slot(() => verify(storedHash, password, secret ? { secret } : undefined));
         }
         if (BCRYPT_PREFIX.test(storedHash)) return await bcrypt.compare(password, storedHash);

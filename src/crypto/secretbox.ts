@@ -76,7 +76,8 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
       const [version, keyId, ivText, bodyText] = envelope.split(".");
       if (version !== "v1" || !keyId || !ivText || !bodyText) throw new Error("not a secretbox envelope");
       const key = byId.get(keyId);
-      if (!key) throw new Error(`secret sealed with unknown master key ${keyId}`);
+      // Logged by whoever catches it: tell the operator what to put back.
+      if (!key) throw new Error(`secret sealed with unknown master key ${keyId}: GATEHOUSE_SECRET_KEY no longer lists it (see \`gatehouse keys master\`)`);
       const body = Buffer.from(bodyText, "base64url");
       const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(ivText, "base64url"));
       decipher.setAAD(Buffer.from(keyId));

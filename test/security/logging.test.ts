@@ -8,6 +8,8 @@ import { testConfig } from "../helpers/harness.js";
 import { openPGlite } from "../../src/db/connection.js";
 import { startRuntime } from "../../src/runtime.js";
 import { redactUrl } from "../../src/http/log-redaction.js";
+import { createSecretBox, generateMasterKey, keyIdOf } from "../../src/crypto/secretbox.js";
+import { resealUnderCurrentKey } from "../../src/features/keys/master-keys.js";
 
 test("the request log holds no token, code or password, whatever the URL carries (ASVS 7.1.1)", async () => {
   let log = "";
@@ -35,4 +37,47 @@ test("redactUrl keeps paths and harmless parameters", () => {
   assert.equal(redactUrl("/x?code=123456&page=2"), "/x?code=[REDACTED]&page=2");
   assert.equal(redactUrl("/x?inviteToken"), "/x?inviteToken");
   assert.equal(redactUrl("/x?%E0%A4%A=1"), "/x?%E0%A4%A=1");
+});
+
+test("a password hash under a master key dropped from GATEHOUSE_SECRET_KEY: that sign-in is a 401 like a wrong password, and the key is logged once, never the password", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-dropped-key-"));
+  const [oldKey, newKey] = [generateMasterKey(), generateMasterKey()];
+  const keysEnv = (...keys: Buffer[]) => ({ GATEHOUSE_SECRET_KEY: keys.map((k) => k.toString("base64")).join(","), LOG_LEVEL: "info" });
+  const pgdata = join(dataDir, "pgdata");
+  try {
+    const before = await startRuntime(testConfig(dataDir, keysEnv(oldKey)), { database: await openPGlite(pgdata), logger: false });
+    const register = await before.app.inject({
+      method: "POST", url: "/api/v1/auth/register",
+      payload: { organizationName: "Dropped Key", email: "ada@dropped.test", password: "Quartz-Meadow-Lantern-31" },
+    });
+    assert.equal(register.statusCode, 201, register.body);
+    const slug = register.json().user.organizationSlug as string;
+    await before.close();
+    // The operator moved the signing keys to the new master key, then dropped the old one too soon.
+    const database = await openPGlite(pgdata);
+    await resealUnderCurrentKey(database.db, createSecretBox([newKey, oldKey]));
+    await database.close();
+
+    let log = "";
+    const stream = new Writable({ write(chunk, _enc, done) { log += chunk.toString(); done(); } });
+    const after = await startRuntime(testConfig(dataDir, keysEnv(newKey)), { database: await openPGlite(pgdata), logger: { level: "info", stream } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await after.app.inject({
+          method: "POST", url: "/api/v1/auth/login", payload: { organizationSlug: slug, email: "ada@dropped.test", password: "Quartz-Meadow-Lantern-31" },
+        });
+        assert.equal(res.statusCode, 401, res.body);
+        assert.equal(res.json().error, "INVALID_CREDENTIALS");
+      }
+      const lines = log.split("\n").filter((l) => l.includes(keyIdOf(oldKey)));
+      assert.equal(lines.length, 1, `logged once: ${log}`);
+      assert.match(lines[0]!, /"level":50/);
+      assert.match(lines[0]!, /no longer lists/);
+      assert.ok(!log.includes("Quartz-Meadow-Lantern-31"));
+    } finally {
+      await after.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
