@@ -17,6 +17,7 @@ import { resolveMasterKeys } from "./crypto/master-key.js";
 import { createPasswordHasher, type PasswordHasher } from "./crypto/passwords.js";
 import { createSecretBox, type SecretBox } from "./crypto/secretbox.js";
 import { createKeyReloader, ensureSigningKeys } from "./features/keys/service.js";
+import { totpSecretsUnderUnlistedKeys } from "./features/keys/master-keys.js";
 
 /** A safety net under NOTIFY and the unknown-kid reload: keys are re-read this often (one small query). */
 const KEY_RELOAD_INTERVAL_MS = 60_000;
@@ -91,6 +92,10 @@ export async function startRuntime(
     app = await buildApp({ database, config, clock, box, hasher, signer, dummyHash, logger: options.logger, invalidation, redis });
     const log = app.log;
     passwordLog = log;
+    for (const { keyId, totpSecrets } of await totpSecretsUnderUnlistedKeys(database.db, box)) {
+      log.error({ masterKeyId: keyId, totpSecrets }, "TOTP secrets are sealed under a master key GATEHOUSE_SECRET_KEY no longer lists: " +
+        "their holders' code step fails until the key is listed again or an admin resets their MFA (`gatehouse keys master`)");
+    }
     const reloadKeys = () => keyReloader.reload().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not reload signing keys"));
     purge = startPurge(database.db, {
       clock,
