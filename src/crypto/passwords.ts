@@ -68,17 +68,16 @@ export function createPasswordHasher(box: SecretBox | null, options: { onUnliste
     async verify(storedHash, password) {
       try {
         if (storedHash.startsWith("$argon2")) {
-          const keyId = KEYID_PARAM.exec(storedHash)?.[1];
-          const secret = keyId === undefined ? undefined : pepper?.byId(masterKeyIdOfParam(keyId));
-          if (keyId !== undefined && !secret) {
-            // Made under a master key no longer listed: it cannot be checked, and the password must
-            // be reset. The verify still runs (it cannot succeed without the key), so this answer
-            // takes as long as any other and does not single out the account.
-            options.onUnlistedKey?.(masterKeyIdOfParam(keyId));
-            await argon2Slot(() => verify(storedHash, password));
-            return false;
-          }
-          return await argon2Slot(() => verify(storedHash, password, secret ? { secret } : undefined));
+          const namedKey = KEYID_PARAM.exec(storedHash)?.[1];
+          const masterKeyId = namedKey === undefined ? undefined : masterKeyIdOfParam(namedKey);
+          const secret = masterKeyId === undefined ? undefined : pepper?.byId(masterKeyId);
+          // Made under a master key no longer listed: it cannot be checked, and the password must be
+          // reset. The verify still runs, so this answer takes as long as any other and does not
+          // single out the account; its result is not trusted (it cannot succeed without the key).
+          const unlisted = masterKeyId !== undefined && !secret;
+          if (unlisted) options.onUnlistedKey?.(masterKeyId);
+          const ok = await argon2Slot(() => verify(storedHash, password, secret ? { secret } : undefined));
+          return ok && !unlisted;
         }
         if (BCRYPT_PREFIX.test(storedHash)) return await bcrypt.compare(password, storedHash);
         return false;
