@@ -25,10 +25,14 @@ const PHASE_S = quick ? 3 : 8;
  * so that load from other processes on the machine falls on both alike.
  */
 const ROUNDS = quick ? 1 : 4;
-/** The scale section's settings rounds (of PHASE_S / SETTINGS_ROUNDS seconds a slice). */
+/**
+ * The settings reads (against bare Fastify, and at scale) run in this many paired rounds of
+ * SETTINGS_SLICE_S a slice, spread evenly over SETTINGS_LIVES starts of both servers (it
+ * divides SETTINGS_ROUNDS): see settingsRoundsOfLife.
+ */
 const SETTINGS_ROUNDS = quick ? 2 : 16;
-/** How many times the scale section starts its two servers for the settings rounds (it divides SETTINGS_ROUNDS). */
 const SETTINGS_LIVES = quick ? 1 : 4;
+const SETTINGS_SLICE_S = PHASE_S / SETTINGS_ROUNDS;
 /** Sign-ins are argon2-bound: a few in flight per core keeps libuv's 4 threads busy. */
 const LOGIN_CONN = 8;
 /** DESIGN.md's read target is stated at 32 connections. */
@@ -122,6 +126,18 @@ async function inTurn(round: number, first: () => Promise<void>, second: () => P
   }
 }
 
+/**
+ * One start's share of the settings rounds, numbered on from the earlier starts' so the ABBA
+ * order keeps alternating. The read answers in a millisecond or two and this machine's p50
+ * swings by more than that from one second to the next, hence many short pairs; and a server
+ * process keeps a speed of its own for as long as it runs (two hello-world servers of one run
+ * have read 19,400 and 26,000/s), hence fresh starts, so that draw is made more than once.
+ */
+async function settingsRoundsOfLife(life: number, first: () => Promise<void>, second: () => Promise<void>): Promise<void> {
+  const perLife = SETTINGS_ROUNDS / SETTINGS_LIVES;
+  for (let r = life * perLife; r < (life + 1) * perLife; r++) await inTurn(r, first, second);
+}
+
 async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; settings: LoadResult }> {
   const shape: Shape = { orgs: 100, usersPerOrg: 100, mfaUsers: quick ? 400 : 1500 };
   log(`${backend}: seeding ${shape.orgs * shape.usersPerOrg} users (server runs ${SERVER_MODE === "compiled" ? "lib/, compiled" : "src/ through tsx"})`);
@@ -179,19 +195,14 @@ async function gatehouseSection(backend: Backend): Promise<{ login: LoadResult; 
     const tokens = await adminTokens(server, shape);
     const hellos: LoadResult[] = [];
     const reads: LoadResult[] = [];
-    // As in the scale section: each process keeps a speed of its own (two hello-world servers
-    // of one run have read 19,400 and 26,000/s), so the pairs are spread over fresh starts of both.
     const readPairs = async (gatehouse: Child, life: number) => {
       const hello = await startChild(tsxArgs("bench/hello.ts"), {}, { port: await freePort() });
-      const slice = PHASE_S / SETTINGS_ROUNDS;
       try {
         await load({ url: `${hello.url}/hello`, connections: READ_CONN, seconds: 1 }); // warm-up
         await settingsLoad(gatehouse, tokens, 1);
-        for (let r = life * (SETTINGS_ROUNDS / SETTINGS_LIVES); r < (life + 1) * (SETTINGS_ROUNDS / SETTINGS_LIVES); r++) {
-          await inTurn(r,
-            async () => void hellos.push(await load({ url: `${hello.url}/hello`, connections: READ_CONN, seconds: slice })),
-            async () => void reads.push(await settingsLoad(gatehouse, tokens, slice)));
-        }
+        await settingsRoundsOfLife(life,
+          async () => void hellos.push(await load({ url: `${hello.url}/hello`, connections: READ_CONN, seconds: SETTINGS_SLICE_S })),
+          async () => void reads.push(await settingsLoad(gatehouse, tokens, SETTINGS_SLICE_S)));
       } finally {
         await hello.stop();
       }
@@ -341,19 +352,9 @@ async function scaleSection(backend: Backend): Promise<void> {
         async () => void slices.baseLogin.push(await loginLoad(base, small, PHASE_S / ROUNDS)),
         async () => void slices.bigLogin.push(await loginLoad(big, large, PHASE_S / ROUNDS)));
     }
-    // The settings read answers in a millisecond or two, and this machine's p50 swings by more
-    // than that from one second to the next: many short pairs, so each pair shares its moment.
-    // A server process also keeps a speed of its own, up to a quarter apart from the other's
-    // for as long as it runs (V8's compiled code, where its heap lands): the pairs are spread
-    // over SETTINGS_LIVES pairs of fresh processes, so that draw is made more than once.
-    const pairsPerLife = SETTINGS_ROUNDS / SETTINGS_LIVES;
-    const settingsPairs = async (life: number) => {
-      for (let r = life * pairsPerLife; r < (life + 1) * pairsPerLife; r++) {
-        await inTurn(r,
-          async () => void slices.baseSettings.push(await settingsLoad(base, baseTokens, PHASE_S / SETTINGS_ROUNDS)),
-          async () => void slices.bigSettings.push(await settingsLoad(big, bigTokens, PHASE_S / SETTINGS_ROUNDS)));
-      }
-    };
+    const settingsPairs = (life: number) => settingsRoundsOfLife(life,
+      async () => void slices.baseSettings.push(await settingsLoad(base, baseTokens, SETTINGS_SLICE_S)),
+      async () => void slices.bigSettings.push(await settingsLoad(big, bigTokens, SETTINGS_SLICE_S)));
     await settingsPairs(0);
     // What the issue asks: the memory of a server that has served both loads.
     const rss = await settledRss(big);
