@@ -11,9 +11,15 @@ import { redactUrl } from "../../src/http/log-redaction.js";
 import { createSecretBox, generateMasterKey, keyIdOf } from "../../src/crypto/secretbox.js";
 import { resealUnderCurrentKey } from "../../src/features/keys/master-keys.js";
 
-test("the request log holds no token, code or password, whatever the URL carries (ASVS 7.1.1)", async () => {
+/** A stream for the server's log, and what has been written to it. */
+function logCapture(): { stream: Writable; text(): string } {
   let log = "";
   const stream = new Writable({ write(chunk, _enc, done) { log += chunk.toString(); done(); } });
+  return { stream, text: () => log };
+}
+
+test("the request log holds no token, code or password, whatever the URL carries (ASVS 7.1.1)", async () => {
+  const { stream, text } = logCapture();
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-log-"));
   const runtime = await startRuntime(testConfig(dataDir), { database: await openPGlite(null), logger: { level: "info", stream } });
   try {
@@ -23,6 +29,7 @@ test("the request log holds no token, code or password, whatever the URL carries
     await app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { authorization: "Bearer SECRET3" } });
     await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: { organizationSlug: "x-org", email: "a@b.test", password: "SECRET4-pass" } });
     await app.inject({ method: "GET", url: "/api/v1/users?refresh%5Ftoken=SECRET5&q=ada" });
+    const log = text();
     assert.match(log, /"url":"\/reset-password\?token=\[REDACTED\]"/, "requests are still logged");
     assert.match(log, /lang=en&token=\[REDACTED\]/, "other parameters are kept");
     assert.ok(!/SECRET\d/.test(log), log.split("\n").filter((l) => /SECRET/.test(l)).join("\n"));
@@ -62,8 +69,7 @@ test("a master key dropped from GATEHOUSE_SECRET_KEY too soon: start-up logs the
     }).execute();
     await database.close();
 
-    let log = "";
-    const stream = new Writable({ write(chunk, _enc, done) { log += chunk.toString(); done(); } });
+    const { stream, text } = logCapture();
     const after = await startRuntime(testConfig(dataDir, keysEnv(newKey)), { database: await openPGlite(pgdata), logger: { level: "info", stream } });
     try {
       for (let i = 0; i < 2; i++) {
@@ -73,6 +79,7 @@ test("a master key dropped from GATEHOUSE_SECRET_KEY too soon: start-up logs the
         assert.equal(res.statusCode, 401, res.body);
         assert.equal(res.json().error, "INVALID_CREDENTIALS");
       }
+      const log = text();
       const lines = log.split("\n").filter((l) => l.includes(keyIdOf(oldKey))).map((l) => JSON.parse(l) as { level: number; msg: string; totpSecrets?: number });
       assert.deepEqual(lines.map((l) => [l.level, l.msg.split(":")[0], l.totpSecrets]), [
         [50, "TOTP secrets are sealed under a master key GATEHOUSE_SECRET_KEY no longer lists", 1],
