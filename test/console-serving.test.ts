@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
 import { buildConsole } from "../web/build.js";
-import { openPGlite } from "../src/db/connection.js";
+import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { startRuntime, type Runtime } from "../src/runtime.js";
 import { CONSOLE_CSP, consoleRoutes } from "../src/http/console.js";
 import { testConfig } from "./helpers/harness.js";
@@ -20,7 +20,7 @@ describe("the web console is served at / with its security and caching headers",
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "gatehouse-console-"));
-    runtime = await startRuntime(testConfig(dataDir), { database: await openPGlite(null) });
+    runtime = await startRuntime(testConfig(dataDir), { database: await openTestPGlite() });
   });
   after(async () => {
     await runtime.close();

@@ -2,7 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, sql } from "kysely";
-import { openPGlite, type Database } from "../src/db/connection.js";
+import { type Database } from "../src/db/connection.js";
+import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { PGliteDialect } from "../src/db/pglite-driver.js";
 import { isStalePlan, StatementNames } from "../src/db/prepared-statements.js";
 import { openScratchPostgres } from "./helpers/pg-database.js";
@@ -36,7 +37,7 @@ interface Variant {
 }
 
 const variants: Variant[] = [
-  { name: "pglite", named: true, open: () => openPGlite(null) },
+  { name: "pglite", named: true, open: () => openTestPGlite() },
   {
     name: "pglite, past the statement cap",
     named: false,

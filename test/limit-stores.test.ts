@@ -2,7 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { openPGlite, type Database } from "../src/db/connection.js";
+import { type Database } from "../src/db/connection.js";
+import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { migrate } from "../src/db/migrate.js";
 import { createPgCounterStore, type CounterStore } from "../src/features/limits/counter-store.js";
 import { createFallbackCounterStore } from "../src/features/limits/fallback-store.js";
@@ -70,7 +71,7 @@ function conformance(name: string, open: () => Promise<{ store: CounterStore; cl
 }
 
 conformance("PostgreSQL (PGlite)", async () => {
-  const database: Database = await openPGlite(null);
+  const database: Database = await openTestPGlite();
   await migrate(database.db);
   return { store: createPgCounterStore(database.db), close: () => database.close() };
 });
@@ -135,7 +136,7 @@ describe("the Redis-to-PostgreSQL fallback", () => {
 
   let database: Database;
   before(async () => {
-    database = await openPGlite(null);
+    database = await openTestPGlite();
     await migrate(database.db);
   });
   after(() => database.close());

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { openPGlite, type Database } from "../src/db/connection.js";
+import { type Database } from "../src/db/connection.js";
+import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { migrate } from "../src/db/migrate.js";
 import { purgeExpired, startPurge, type Purged } from "../src/db/purge-expired.js";
 import { openScratchPostgres } from "./helpers/pg-database.js";
@@ -11,7 +12,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const backends: Array<{ name: string; open(): Promise<Database> }> = [
-  { name: "pglite", open: () => openPGlite(null) },
+  { name: "pglite", open: () => openTestPGlite() },
   ...(PG_URL ? [{ name: "postgres", open: () => openScratchPostgres(PG_URL!, "gh_purge") }] : []),
 ];
 

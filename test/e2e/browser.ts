@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { buildConsole } from "../../web/build.js";
-import { openPGlite } from "../../src/db/connection.js";
+import { openTestPGlite } from "../helpers/pglite-dump.js";
 import { startRuntime, type Runtime } from "../../src/runtime.js";
 import { createTestClock, testConfig, type TestClock } from "../helpers/harness.js";
 
@@ -48,7 +48,7 @@ export async function startConsoleServer(env: Record<string, string> = {}): Prom
   await buildConsole();
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
   const clock = createTestClock();
-  const runtime = await startRuntime(testConfig(dataDir, env), { database: await openPGlite(null), clock: clock.now });
+  const runtime = await startRuntime(testConfig(dataDir, env), { database: await openTestPGlite(), clock: clock.now });
   await runtime.app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = runtime.app.server.address() as AddressInfo;
   return {

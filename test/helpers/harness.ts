@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { loadConfig, type Config } from "../../src/config.js";
-import { openPGlite, openPostgres, type Database } from "../../src/db/connection.js";
+import { openPostgres, type Database } from "../../src/db/connection.js";
 import { startRuntime, type Runtime } from "../../src/runtime.js";
 import { createPgDatabase } from "./pg-database.js";
+import { openTestPGlite } from "./pglite-dump.js";
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? null;
 
@@ -70,7 +71,7 @@ export function describeEachDatabase(title: string, body: (h: Harness) => void, 
       let config: Config;
 
       const open = async (): Promise<Database> =>
-        kind === "postgres" ? openPostgres(pgDb!.url) : openPGlite(options.persistent ? join(dataDir, "pgdata") : null);
+        kind === "postgres" ? openPostgres(pgDb!.url) : openTestPGlite(options.persistent ? join(dataDir, "pgdata") : null);
 
       before(async () => {
         dataDir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { testConfig } from "../helpers/harness.js";
-import { openPGlite } from "../../src/db/connection.js";
+import { openTestPGlite } from "../helpers/pglite-dump.js";
 import { startRuntime } from "../../src/runtime.js";
 import { redactUrl } from "../../src/http/log-redaction.js";
 import { createSecretBox, generateMasterKey, keyIdOf } from "../../src/crypto/secretbox.js";
@@ -21,7 +21,7 @@ function logCapture(): { stream: Writable; text(): string } {
 test("the request log holds no token, code or password, whatever the URL carries (ASVS 7.1.1)", async () => {
   const { stream, text } = logCapture();
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-log-"));
-  const runtime = await startRuntime(testConfig(dataDir), { database: await openPGlite(null), logger: { level: "info", stream } });
+  const runtime = await startRuntime(testConfig(dataDir), { database: await openTestPGlite(), logger: { level: "info", stream } });
   try {
     const app = runtime.app;
     await app.inject({ method: "GET", url: "/reset-password?token=pwd_reset_SECRET1" });
@@ -52,7 +52,7 @@ test("a master key dropped from GATEHOUSE_SECRET_KEY too soon: start-up logs the
   const keysEnv = (...keys: Buffer[]) => ({ GATEHOUSE_SECRET_KEY: keys.map((k) => k.toString("base64")).join(","), LOG_LEVEL: "info" });
   const pgdata = join(dataDir, "pgdata");
   try {
-    const before = await startRuntime(testConfig(dataDir, keysEnv(oldKey)), { database: await openPGlite(pgdata), logger: false });
+    const before = await startRuntime(testConfig(dataDir, keysEnv(oldKey)), { database: await openTestPGlite(pgdata), logger: false });
     const register = await before.app.inject({
       method: "POST", url: "/api/v1/auth/register",
       payload: { organizationName: "Dropped Key", email: "ada@dropped.test", password: "Quartz-Meadow-Lantern-31" },
@@ -62,7 +62,7 @@ test("a master key dropped from GATEHOUSE_SECRET_KEY too soon: start-up logs the
     await before.close();
     // The operator moved the signing keys to the new master key, then dropped the old one too soon,
     // while a member's TOTP secret was still sealed under it.
-    const database = await openPGlite(pgdata);
+    const database = await openTestPGlite(pgdata);
     await resealUnderCurrentKey(database.db, createSecretBox([newKey, oldKey]));
     await database.db.insertInto("mfa_totp").values({
       user_id: register.json().user.id, secret_enc: createSecretBox([oldKey]).seal("JBSWY3DPEHPK3PXP"), confirmed_at: new Date(), created_at: new Date(),
@@ -70,7 +70,7 @@ test("a master key dropped from GATEHOUSE_SECRET_KEY too soon: start-up logs the
     await database.close();
 
     const { stream, text } = logCapture();
-    const after = await startRuntime(testConfig(dataDir, keysEnv(newKey)), { database: await openPGlite(pgdata), logger: { level: "info", stream } });
+    const after = await startRuntime(testConfig(dataDir, keysEnv(newKey)), { database: await openTestPGlite(pgdata), logger: { level: "info", stream } });
     try {
       for (let i = 0; i < 2; i++) {
         const res = await after.app.inject({
