@@ -1,4 +1,4 @@
-import { existsSync, openAsBlob, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,9 @@ async function loadOrMake(): Promise<Blob> {
     writeFileSync(partial, Buffer.from(await made.arrayBuffer()));
     renameSync(partial, file);
   }
-  return openAsBlob(file);
+  // Read now, not lazily (openAsBlob): two test files that start together may both make
+  // the dump, and a file-backed Blob fails to read once the other's rename replaces it.
+  return new Blob([readFileSync(file)]);
 }
 
 function pgliteVersion(): string {
