@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, sql } from "kysely";
 import { type Database } from "../src/db/connection.js";
-import { openTestPGlite } from "./helpers/pglite-dump.js";
+import { newClusterDump, openTestPGlite } from "./helpers/pglite-dump.js";
 import { PGliteDialect } from "../src/db/pglite-driver.js";
 import { isStalePlan, StatementNames } from "../src/db/prepared-statements.js";
 import { openScratchPostgres } from "./helpers/pg-database.js";
@@ -42,7 +42,7 @@ const variants: Variant[] = [
     name: "pglite, past the statement cap",
     named: false,
     async open() {
-      const pglite = await PGlite.create();
+      const pglite = await PGlite.create({ loadDataDir: await newClusterDump() });
       // A cap of one: the probe below takes it, so the queries under test run unnamed.
       const names = new StatementNames(1);
       names.nameOf("cap probe");
