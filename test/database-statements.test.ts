@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, sql } from "kysely";
-import { type Database } from "../src/db/connection.js";
+import type { Database } from "../src/db/connection.js";
 import { newClusterDump, openTestPGlite } from "./helpers/pglite-dump.js";
 import { PGliteDialect } from "../src/db/pglite-driver.js";
 import { isStalePlan, StatementNames } from "../src/db/prepared-statements.js";

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { type Database } from "../src/db/connection.js";
+import type { Database } from "../src/db/connection.js";
 import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { migrate } from "../src/db/migrate.js";
 import { createPgCounterStore, type CounterStore } from "../src/features/limits/counter-store.js";

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { type Database } from "../src/db/connection.js";
+import type { Database } from "../src/db/connection.js";
 import { openTestPGlite } from "./helpers/pglite-dump.js";
 import { migrate } from "../src/db/migrate.js";
 import { purgeExpired, startPurge, type Purged } from "../src/db/purge-expired.js";

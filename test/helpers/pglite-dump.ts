@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { openPGlite, type Database } from "../../src/db/connection.js";
 
+let dump: Promise<Blob> | undefined; // one read per test process
+
 /**
  * A dump of a new PGlite cluster, for every embedded test database to start from.
  *
@@ -17,8 +19,6 @@ export function newClusterDump(): Promise<Blob> {
   dump ??= loadOrMake();
   return dump;
 }
-
-let dump: Promise<Blob> | undefined;
 
 async function loadOrMake(): Promise<Blob> {
   const file = join(tmpdir(), `gatehouse-test-pglite-${pgliteVersion()}-initdb.tar`);
