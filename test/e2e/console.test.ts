@@ -608,6 +608,10 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
 
   test("an expired access token is renewed from the cookie unseen; a session ended elsewhere returns to sign-in, saying so", async () => {
     await heading(member, "My account").waitFor();
+    // The page's own loads (the password policy, the session list) must be over before the
+    // recording starts, or they take the expired token's refresh in place of the form's call.
+    await member.getByRole("region", { name: "Change password" }).locator(".checklist").waitFor();
+    await member.getByRole("region", { name: "My sessions" }).getByText("This device").waitFor();
     const calls: string[] = [];
     const record = (req: Request) => {
       const path = new URL(req.url()).pathname;
