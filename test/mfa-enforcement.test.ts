@@ -71,6 +71,37 @@ describeEachDatabase("organization-wide MFA enforcement", (h) => {
     assert.equal((await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(mfaSetupToken) })).statusCode, 401);
   });
 
+  test("a setup token dies after 5 wrong codes, in either dialect; a signed-in enrolment is not cut short", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    await enforce(org.accessToken);
+    const wrong = (i: number) => `00000${i}`;
+    for (const dialect of ["entryguard", "flashback"] as const) {
+      const { mfaSetupToken } = (await login(h, org.slug, member.email, member.password)).json();
+      const headers = bearer(mfaSetupToken);
+      const { secret } = (await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers })).json();
+      const confirm = (code: string) =>
+        dialect === "entryguard"
+          ? h.inject({ method: "POST", url: "/api/v1/mfa/setup/confirm", headers, payload: { code } })
+          : h.inject({ method: "POST", url: "/mfa/verify-setup", headers, payload: { mfaType: "GOOGLE_AUTH", code } });
+      for (let i = 0; i < 5; i++) assert.equal((await confirm(wrong(i))).statusCode, 400, dialect);
+      const dead = await confirm(codeNow(h, secret));
+      assert.equal(dead.statusCode, 401, `${dialect}: ${dead.body}`);
+      assert.match(dead.body, /Invalid or expired MFA setup token/);
+    }
+    assert.equal((await h.inject({ method: "GET", url: `/api/v1/users/${member.id}`, headers: bearer(org.accessToken) })).json().mfaEnabled, false);
+
+    // A signed-in user holds the secret already: wrong codes leave their enrolment open.
+    const admin = org.accessToken;
+    const { secret } = (await h.inject({ method: "POST", url: "/api/v1/mfa/setup", headers: bearer(admin) })).json();
+    for (let i = 0; i < 6; i++) {
+      const res = await h.inject({ method: "POST", url: "/api/v1/mfa/setup/confirm", headers: bearer(admin), payload: { code: wrong(i) } });
+      assert.equal(res.statusCode, 400);
+    }
+    const ok = await h.inject({ method: "POST", url: "/api/v1/mfa/setup/confirm", headers: bearer(admin), payload: { code: codeNow(h, secret) } });
+    assert.equal(ok.statusCode, 200, ok.body);
+  });
+
   test("turning enforcement on does not end existing sessions", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);

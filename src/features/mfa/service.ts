@@ -26,7 +26,11 @@ import { createSessionRepo } from "../sessions/repo.js";
 import { createMfaRepo } from "./repo.js";
 import { hasRecentMfaProof, RECENT_MFA_REQUIRED } from "./step-up.js";
 
-/** NIST SP 800-63B 5.2.2 asks to limit consecutive failed attempts; a challenge dies after five. */
+/**
+ * NIST SP 800-63B 5.2.2 asks to limit consecutive failed attempts; a challenge dies after five.
+ * So does a setup token (DESIGN.md: intermediate tokens count failed attempts), whose holder
+ * then signs in again; a signed-in user's enrolment is not limited, as they hold the secret.
+ */
 export const MAX_CHALLENGE_ATTEMPTS = 5;
 
 /** Who is enrolling: a signed-in user, or a sign-in held at the enrolment step by an `mfaSetupToken`. */
@@ -185,6 +189,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         return { ok: true as const, recoveryCodes, login, user, org };
       });
       if (!outcome.ok) {
+        if (actor.setupTokenHash) await createLoginFlowRepo(db).recordFailedAttempt(actor.setupTokenHash, MAX_CHALLENGE_ATTEMPTS);
         await recordAudit(db, {
           type: "MFA_ENABLE",
           ...selfAction(outcome.user),
