@@ -173,7 +173,7 @@ export class GatehouseClient {
 
   /** Starts TOTP enrolment; during sign-in pass `{ token: mfaSetupToken }`. */
   setupMfa(options?: CallOptions): Promise<MfaSetup> {
-    return this.transport.call("setupMfa", {}, options);
+    return this.transport.call("setupMfa", { body: {} }, options);
   }
 
   /** With a setup token this completes the sign-in: the answer holds the tokens, and the client keeps them. */
@@ -186,7 +186,7 @@ export class GatehouseClient {
   }
 
   regenerateRecoveryCodes(options?: CallOptions): Promise<RegenerateRecoveryCodesResult> {
-    return this.transport.call("regenerateRecoveryCodes", {}, options);
+    return this.transport.call("regenerateRecoveryCodes", { body: {} }, options);
   }
 
   // --- Organization policy (admin) ---
@@ -235,11 +235,11 @@ export class GatehouseClient {
   }
 
   resendInvitation(userId: string, options?: CallOptions): Promise<void> {
-    return this.transport.call("resendInvitation", { params: { id: userId } }, options);
+    return this.transport.call("resendInvitation", { params: { id: userId }, body: {} }, options);
   }
 
   resetUserMfa(userId: string, options?: CallOptions): Promise<ResetUserMfaResult> {
-    return this.transport.call("resetUserMfa", { params: { id: userId } }, options);
+    return this.transport.call("resetUserMfa", { params: { id: userId }, body: {} }, options);
   }
 
   /** Mails the member a password reset link. */
@@ -252,7 +252,7 @@ export class GatehouseClient {
   }
 
   revokeUserSessions(userId: string, options?: CallOptions): Promise<void> {
-    return this.transport.call("revokeUserSessions", { params: { id: userId } }, options);
+    return this.transport.call("revokeUserSessions", { params: { id: userId }, body: {} }, options);
   }
 
   // --- Audit trail (admin) ---

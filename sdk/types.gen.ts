@@ -388,6 +388,8 @@ export interface RefreshBody {
   refreshToken?: string;
 }
 
+export type RegenerateRecoveryCodesBody = Record<string, never>;
+
 export interface RegenerateRecoveryCodesResult {
   recoveryCodes: string[];
 }
@@ -405,6 +407,8 @@ export interface ResendInvitationParams {
   id: string;
 }
 
+export type ResendInvitationBody = Record<string, never>;
+
 export interface ResetPasswordBody {
   token: string;
   password: string;
@@ -413,6 +417,8 @@ export interface ResetPasswordBody {
 export interface ResetUserMfaParams {
   id: string;
 }
+
+export type ResetUserMfaBody = Record<string, never>;
 
 export interface ResetUserMfaResult {
   message: string;
@@ -432,11 +438,15 @@ export interface RevokeUserSessionsParams {
   id: string;
 }
 
+export type RevokeUserSessionsBody = Record<string, never>;
+
 export interface SetPasswordBody {
   inviteToken: string;
   password: string;
   name?: string;
 }
+
+export type SetupMfaBody = Record<string, never>;
 
 export interface UpdateUserParams {
   id: string;
@@ -515,25 +525,25 @@ export interface Operations {
   /** POST /api/v1/auth/refresh: Rotate a refresh token (from the body, or the console's cookie with X-Gatehouse-Client: console) */
   refresh: { body: RefreshBody; response: TokenResponse };
   /** POST /api/v1/mfa/recovery-codes/regenerate: Replace all recovery codes */
-  regenerateRecoveryCodes: { response: RegenerateRecoveryCodesResult };
+  regenerateRecoveryCodes: { body: RegenerateRecoveryCodesBody; response: RegenerateRecoveryCodesResult };
   /** POST /api/v1/auth/register: Create an organization and its first admin */
   register: { body: RegisterBody; response: TokenResponse };
   /** POST /api/v1/users/{id}/resend-invitation: Mail a new invitation link; older links stop working (409 once the member has a password) */
-  resendInvitation: { params: ResendInvitationParams; response: void };
+  resendInvitation: { params: ResendInvitationParams; body: ResendInvitationBody; response: void };
   /** POST /api/v1/auth/reset-password: Set a new password with a mailed reset token; answers the sign-in state machine (MFA still applies) */
   resetPassword: { body: ResetPasswordBody; response: LoginResponse };
   /** POST /api/v1/users/{id}/reset-mfa: Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced */
-  resetUserMfa: { params: ResetUserMfaParams; response: ResetUserMfaResult };
+  resetUserMfa: { params: ResetUserMfaParams; body: ResetUserMfaBody; response: ResetUserMfaResult };
   /** POST /api/v1/users/{id}/reset-password: Mail the user a password reset link */
   resetUserPassword: { params: ResetUserPasswordParams; body: ResetUserPasswordBody; response: void };
   /** DELETE /api/v1/auth/sessions/{id}: End one of the caller's sessions (its tokens stop working at once) */
   revokeSession: { params: RevokeSessionParams; response: void };
   /** POST /api/v1/users/{id}/revoke-sessions: End every session of a member; their tokens stop working at once */
-  revokeUserSessions: { params: RevokeUserSessionsParams; response: void };
+  revokeUserSessions: { params: RevokeUserSessionsParams; body: RevokeUserSessionsBody; response: void };
   /** POST /api/v1/auth/set-password: Accept an invitation: set the first password and continue signing in */
   setPassword: { body: SetPasswordBody; response: LoginResponse };
   /** POST /api/v1/mfa/setup: Start TOTP enrolment (access token or mfaSetupToken) */
-  setupMfa: { response: MfaSetup };
+  setupMfa: { body: SetupMfaBody; response: MfaSetup };
   /** PATCH /api/v1/organization/settings: Change any subset of the seven settings; answers the full object */
   updateOrganizationSettings: { body: SettingsPatch; response: OrganizationSettings };
   /** PATCH /api/v1/users/{id}: Rename, promote or demote, activate or deactivate a member */

@@ -35,6 +35,7 @@ import { createInvitationService } from "./features/invitations/service.js";
 import { userRoutes } from "./features/users/routes.js";
 import { createUserService } from "./features/users/service.js";
 import { registerAuthGuard } from "./http/auth-guard.js";
+import { acceptEmptyJsonBody } from "./http/json-body.js";
 import { trustProxyOption } from "./http/client-context.js";
 import { registerErrorHandling, sendError, toAppError } from "./http/error-handler.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
@@ -143,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const mfa = createMfaService({ db, clock, box: deps.box, auth, sessions, limits, notify });
   const passwords = createPasswordService({ db, config, clock, hasher: deps.hasher, sessions, auth, limits, mail, notify, log: app.log });
   registerAuthGuard(app, { db, sessions, clock });
+  acceptEmptyJsonBody(app);
   await registerRefreshCookie(app, { refreshTokenTtl: config.refreshTokenTtl });
   // The host CLI (src/cli/) drives the same services as the routes.
   app.decorate("services", { auth, sessions, organizations, mfa, passwords, audit, mail });

@@ -250,7 +250,7 @@ describeEachDatabase("Flashback POST /mfa/reset", (h) => {
   test("a JSON content-type with an empty body is a self-reset too", async () => {
     const org = await registerOrg(h);
     const { secret } = await fbEnrol(h, org.accessToken);
-    // Elsewhere an empty JSON body stays an error.
+    // A route that needs a body still refuses an empty one.
     const other = await h.inject({ method: "POST", url: "/mfa/organization/enforce", headers: { ...bearer(org.accessToken), "content-type": "application/json" }, payload: "" });
     assert.equal(other.statusCode, 400);
     const fresh = await mfaSignIn(h, org.slug, org.email, org.password, codeNow(h, secret));

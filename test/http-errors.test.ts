@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeEachDatabase } from "./helpers/harness.js";
-import { bearer, registerOrg } from "./helpers/api.js";
+import { bearer, createMember, loginTokens, registerOrg } from "./helpers/api.js";
+import { enrolTotp } from "./helpers/mfa.js";
 
 describeEachDatabase("error handling", (h) => {
   const expectErrorBody = (res: { statusCode: number; json: () => any; headers: Record<string, unknown> }, status: number, code: string) => {
@@ -53,6 +54,48 @@ describeEachDatabase("error handling", (h) => {
       email: "must be a string",
       password: "must be a string",
     });
+  });
+
+  test("a body-less POST refuses a body with fields and changes nothing, and takes a JSON content-type with no body", async () => {
+    const org = await registerOrg(h);
+    const admin = await enrolTotp(h, org.accessToken);
+    const member = await createMember(h, org.orgId);
+    const memberTokens = await loginTokens(h, org.slug, member.email, member.password);
+    await enrolTotp(h, memberTokens.accessToken);
+    const auditCount = async () =>
+      (await h.inject({ method: "GET", url: "/api/v1/audit-logs", headers: bearer(org.accessToken) })).json().totalElements as number;
+    const routes = [
+      { url: "/api/v1/mfa/recovery-codes/regenerate", ok: 200 },
+      { url: `/api/v1/users/${member.id}/reset-mfa`, ok: 200 },
+      { url: `/api/v1/users/${member.id}/revoke-sessions`, ok: 204 },
+      { url: `/api/v1/users/${member.id}/expire-password`, ok: 204 },
+      { url: `/api/v1/users/${member.id}/reset-password`, ok: 204 },
+    ];
+    const json = { ...bearer(org.accessToken), "content-type": "application/json" };
+
+    const before = await auditCount();
+    for (const { url } of routes) {
+      const res = await h.inject({ method: "POST", url, headers: json, payload: '{"x":1}' });
+      expectErrorBody(res, 400, "VALIDATION_ERROR");
+      assert.deepEqual(res.json().validationErrors, { x: "is not a recognized field" }, url);
+    }
+    assert.equal(await auditCount(), before, "no refused call left an audit row");
+    const seen = (await h.inject({ method: "GET", url: `/api/v1/users/${member.id}`, headers: bearer(org.accessToken) })).json();
+    assert.equal(seen.mfaEnabled, true, "reset-mfa did not run");
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(memberTokens.accessToken) })).statusCode, 200, "revoke-sessions did not run");
+    const challenge = (await h.inject({ method: "POST", url: "/api/v1/auth/login", payload: { organizationSlug: org.slug, email: org.email, password: org.password } })).json();
+    const byCode = await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: challenge.mfaChallengeToken, code: admin.recoveryCodes[0] } });
+    assert.equal(byCode.statusCode, 200, "the recovery codes were not replaced");
+
+    for (const { url, ok } of routes) {
+      const res = await h.inject({ method: "POST", url, headers: json, payload: "" });
+      assert.equal(res.statusCode, ok, `${url}: ${res.body}`);
+    }
+    const logout = await h.inject({ method: "POST", url: "/api/v1/auth/logout", headers: json, payload: "" });
+    assert.equal(logout.statusCode, 200, logout.body);
+    // A route that needs a body still says so.
+    const login = await h.inject({ method: "POST", url: "/api/v1/auth/login", headers: { "content-type": "application/json" }, payload: "" });
+    expectErrorBody(login, 400, "VALIDATION_ERROR");
   });
 
   test("auth responses are never cached and do not advertise the framework", async () => {

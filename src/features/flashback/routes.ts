@@ -38,15 +38,6 @@ function assertTotp(mfaType: string, message = INVALID_TYPE): void {
  * one MFA service the EntryGuard routes use, mapping bodies and messages only.
  */
 export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = async (app, { mfa }) => {
-  // A client that sends `Content-Type: application/json` with no body (a body-less
-  // self-reset through a generic request helper) gets {} rather than a 400.
-  const json = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if (body === "") return done(null, undefined);
-    return json(request, body as string, done);
-  });
-
   app.get("/mfa/status", {
     config: { auth: "user", dialect: "flashback", flashbackFailureMessage: "Failed to get MFA status" },
     schema: { operationId: "flashbackStatus", tags, summary: "The caller's MFA status and the organization's enforcement", security, response: { 200: StatusResponse, ...flashbackErrors(401, 500) } },

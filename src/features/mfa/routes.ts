@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
 import { AppError } from "../../http/errors.js";
-import { errors, Uuid } from "../../http/schemas.js";
+import { EmptyObject, errors, Uuid } from "../../http/schemas.js";
 import { userActor } from "../audit/audit.js";
 import type { OrganizationService } from "../organizations/service.js";
 import { ConfirmBody, ConfirmResponse, DisableBody, RecoveryCodes, SetupResponse, VerifyMfaBody } from "./schemas.js";
@@ -27,7 +27,8 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
       tags: ["mfa"],
       summary: "Start TOTP enrolment (access token or mfaSetupToken)",
       security,
-      response: { 200: SetupResponse, ...errors(401, 409) },
+      body: EmptyObject,
+      response: { 200: SetupResponse, ...errors(400, 401, 409, 413, 415) },
     },
   }, async (request) => {
     const { qrCodeBase64, secret, otpauthUrl } = await mfa.beginSetup(mfaActorOf(request));
@@ -79,7 +80,8 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
       tags: ["mfa"],
       summary: "Replace all recovery codes",
       security,
-      response: { 200: Type.Object({ recoveryCodes: RecoveryCodes }), ...errors(401, 404) },
+      body: EmptyObject,
+      response: { 200: Type.Object({ recoveryCodes: RecoveryCodes }), ...errors(400, 401, 404, 413, 415) },
     },
   }, async (request) => ({ recoveryCodes: await mfa.regenerateRecoveryCodes(mfaActorOf(request), clientContext(request)) }));
 
@@ -101,7 +103,8 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
       summary: "Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced",
       security,
       params: Type.Object({ id: Uuid }),
-      response: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401, 403, 404) },
+      body: EmptyObject,
+      response: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401, 403, 404, 413, 415) },
     },
   }, async (request) => {
     const me = userOf(request);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type, type Static } from "@sinclair/typebox";
 import { userOf } from "../../http/auth-guard.js";
 import { clientContext } from "../../http/client-context.js";
-import { errors } from "../../http/schemas.js";
+import { EmptyObject, errors } from "../../http/schemas.js";
 import { jsonArrayStream } from "../../http/streaming.js";
 import { userActor } from "../audit/audit.js";
 import type { InvitationService } from "../invitations/service.js";
@@ -117,7 +117,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       summary: "Mail a new invitation link; older links stop working (409 once the member has a password)",
       security,
       params: IdParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
+      body: EmptyObject,
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409, 413, 415) },
     },
   }, async (request, reply) => {
     const me = userOf(request);
@@ -133,7 +134,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       summary: "End every session of a member; their tokens stop working at once",
       security,
       params: IdParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+      body: EmptyObject,
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 413, 415) },
     },
   }, async (request, reply) => {
     const me = userOf(request);
