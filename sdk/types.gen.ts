@@ -472,7 +472,7 @@ export interface Operations {
   changePassword: { body: ChangePasswordBody; response: ChangePasswordResult };
   /** POST /api/v1/mfa/setup/confirm: Confirm enrolment with a code; answers the recovery codes once (and tokens with a setup token) */
   confirmMfaSetup: { body: ConfirmMfaSetupBody; response: MfaSetupConfirmation };
-  /** DELETE /api/v1/users/{id}: Delete a member for good (the last active admin cannot be deleted: 409) */
+  /** DELETE /api/v1/users/{id}: Delete a member for good (the last active admin cannot be deleted: 400) */
   deleteUser: { params: DeleteUserParams; response: void };
   /** POST /api/v1/mfa/disable: Turn MFA off with a current code (refused while the organization requires MFA) */
   disableMfa: { body: DisableMfaBody; response: void };
@@ -528,7 +528,7 @@ export interface Operations {
   regenerateRecoveryCodes: { body: RegenerateRecoveryCodesBody; response: RegenerateRecoveryCodesResult };
   /** POST /api/v1/auth/register: Create an organization and its first admin */
   register: { body: RegisterBody; response: TokenResponse };
-  /** POST /api/v1/users/{id}/resend-invitation: Mail a new invitation link; older links stop working (409 once the member has a password) */
+  /** POST /api/v1/users/{id}/resend-invitation: Mail a new invitation link; older links stop working (400 once the member has a password) */
   resendInvitation: { params: ResendInvitationParams; body: ResendInvitationBody; response: void };
   /** POST /api/v1/auth/reset-password: Set a new password with a mailed reset token; answers the sign-in state machine (MFA still applies) */
   resetPassword: { body: ResetPasswordBody; response: LoginResponse };

@@ -46,15 +46,16 @@ describeEachDatabase("registration", (h) => {
     assert.match(res.json().user.organizationSlug, /^unicode-software-x-[0-9a-f]{8}$/);
   });
 
-  test("a slug that is already taken is a 409 CONFLICT and creates nothing", async () => {
+  test("a slug that is already taken is a 400 BAD_REQUEST (EntryGuard: 409 only for MFA) and creates nothing", async () => {
     const first = await registerOrg(h);
     const res = await h.inject({
       method: "POST",
       url: "/api/v1/auth/register",
       payload: { organizationName: "Copycat", organizationSlug: first.slug, email: "other@x.test", password: STRONG_PASSWORD },
     });
-    assert.equal(res.statusCode, 409);
-    assert.equal(res.json().error, "CONFLICT");
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error, "BAD_REQUEST");
+    assert.equal(res.json().message, `Organization slug "${first.slug}" is already taken`);
     assert.equal((await login(h, first.slug, "other@x.test", STRONG_PASSWORD)).statusCode, 401);
   });
 

@@ -50,12 +50,13 @@ describeEachDatabase("invitations", (h) => {
     });
   });
 
-  test("an email already in the organization is a 409, whatever its case; bad bodies are 400", async () => {
+  test("an email already in the organization is a 400 (EntryGuard: not 409), whatever its case; bad bodies are 400", async () => {
     const org = await registerOrg(h);
     for (const email of [org.email, org.email.toUpperCase()]) {
       const res = await call(h, org.accessToken, "POST", "/api/v1/users", { email });
-      assert.equal(res.statusCode, 409);
-      assert.equal(res.json().error, "CONFLICT");
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().error, "BAD_REQUEST");
+      assert.equal(res.json().message, `A user with email ${email} already exists in this organization`);
     }
     const bad: Array<[unknown, string]> = [
       [{}, "email is required"], [{ email: "not-an-email" }, "email must be a valid email address"],
@@ -152,7 +153,7 @@ describeEachDatabase("invitations", (h) => {
     }
   });
 
-  test("resend-invitation replaces the link; 409 once accepted; deactivated invitees cannot accept", async () => {
+  test("resend-invitation replaces the link; 400 once accepted; deactivated invitees cannot accept", async () => {
     const org = await registerOrg(h);
     const { user, token: first } = await invite(h, org.accessToken, { email: "eve@acme.test", isOrgAdmin: true });
     const { result: res, mails } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`));
@@ -164,7 +165,7 @@ describeEachDatabase("invitations", (h) => {
 
     // Deactivated: no resend, and the live link does nothing.
     await call(h, org.accessToken, "PATCH", `/api/v1/users/${user.id}`, { isActive: false });
-    assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`)).statusCode, 409);
+    assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`)).statusCode, 400);
     assert.equal((await setPassword(h, decodeURIComponent(second), STRONG_PASSWORD)).statusCode, 401);
     await call(h, org.accessToken, "PATCH", `/api/v1/users/${user.id}`, { isActive: true });
 
@@ -172,10 +173,11 @@ describeEachDatabase("invitations", (h) => {
     assert.equal(accepted.statusCode, 200);
     assert.equal(accepted.json().user.isOrgAdmin, true);
     const conflict = await call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`);
-    assert.equal(conflict.statusCode, 409);
+    assert.equal(conflict.statusCode, 400);
+    assert.equal(conflict.json().error, "BAD_REQUEST");
     assert.equal(conflict.json().message, "User has already accepted the invitation");
     const member = await createMember(h, org.orgId);
-    assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${member.id}/resend-invitation`)).statusCode, 409);
+    assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${member.id}/resend-invitation`)).statusCode, 400);
 
     const resent = (await auditRows(h, org.orgId, "USER_UPDATE")).filter((r) => (r.details as { invitation?: string }).invitation === "RESENT");
     assert.equal(resent.length, 1);

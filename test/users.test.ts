@@ -233,8 +233,9 @@ describeEachDatabase("members: changes", (h) => {
     ];
     for (const [method, body, message] of attempts) {
       const res = await call(h, org.accessToken, method, `/api/v1/users/${org.userId}`, body);
-      assert.equal(res.statusCode, 409, res.body);
-      assert.equal(res.json().error, "CONFLICT");
+      // EntryGuard's status (reference §5: "400 last admin"), with its messages.
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error, "BAD_REQUEST");
       assert.equal(res.json().message, message);
     }
     const me = (await call(h, org.accessToken, "GET", `/api/v1/users/${org.userId}`)).json();
@@ -258,7 +259,7 @@ describeEachDatabase("members: changes", (h) => {
         : call(h, token, "PATCH", `/api/v1/users/${id}`, action === "demote" ? { isOrgAdmin: false } : { isActive: false });
       const results = await Promise.all([send(org.accessToken, other.id), send(otherSession.accessToken, org.userId)]);
       const codes = results.map((r) => r.statusCode).sort();
-      // The loser is refused either by the rule (409) or because the winner already removed its rights (401/403).
+      // The loser is refused either by the rule (400) or because the winner already removed its rights (401/403).
       assert.equal(codes.filter((c) => c === 200 || c === 204).length, 1, `${action}: ${codes}`);
       const admins = await h.runtime.database.db.selectFrom("users").select("id")
         .where("organization_id", "=", org.orgId).where("is_org_admin", "=", true).where("is_active", "=", true).execute();

@@ -16,7 +16,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; sessions
       tags: ["auth"],
       summary: "Create an organization and its first admin",
       body: RegisterBody,
-      response: { 201: Type.Ref("TokenResponse"), ...errors(400, 403, 409, 413, 415, 429) },
+      response: { 201: Type.Ref("TokenResponse"), ...errors(400, 403, 413, 415, 429) },
     },
   }, async (request, reply) => {
     const bundle = await auth.register(request.body, clientContext(request));

@@ -157,7 +157,8 @@ export function createAuthService({ db, config, clock, hasher, sessions, limits,
         const suffixed = `${derived.slice(0, 58)}-${randomString(4, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
         org = await orgs.insertOrganization({ name, slug: suffixed, created_at: now, updated_at: now });
       }
-      if (!org) throw new AppError("CONFLICT", `Organization slug "${derived}" is already taken`);
+      // 400 as EntryGuard's duplicates are (409 is only "MFA already enabled" there); a state error, so BAD_REQUEST.
+      if (!org) throw new AppError("BAD_REQUEST", `Organization slug "${derived}" is already taken`);
       const user = await createUserRepo(tx).insertUser({
         organization_id: org.id,
         email: input.email.trim(),

@@ -89,7 +89,8 @@ export function createInvitationService({ db, config, clock, hasher, mail, auth 
           created_at: now,
           updated_at: now,
         });
-        if (!user) throw new AppError("CONFLICT", `A user with email ${email} already exists in this organization`);
+        // EntryGuard: "Duplicate email … → 400 (not 409)": a state error, so BAD_REQUEST (docs/security.md, Errors).
+        if (!user) throw new AppError("BAD_REQUEST", `A user with email ${email} already exists in this organization`);
         const invite = await issueToken(tx, user, now);
         await recordAudit(tx, {
           type: "USER_CREATE",
@@ -112,8 +113,8 @@ export function createInvitationService({ db, config, clock, hasher, mail, auth 
         const org = await createOrganizationRepo(tx).findOrganizationById(orgId);
         const user = org ? await createUserRepo(tx).findUserById(orgId, id) : undefined;
         if (!org || !user) throw userNotFound(id);
-        if (user.password_hash !== null) throw new AppError("CONFLICT", "User has already accepted the invitation");
-        if (!user.is_active) throw new AppError("CONFLICT", "User is deactivated; reactivate them before inviting again");
+        if (user.password_hash !== null) throw new AppError("BAD_REQUEST", "User has already accepted the invitation");
+        if (!user.is_active) throw new AppError("BAD_REQUEST", "User is deactivated; reactivate them before inviting again");
         await createInvitationRepo(tx).deletePendingInvitations(orgId, id);
         const invite = await issueToken(tx, user, now);
         await recordAudit(tx, {

@@ -68,7 +68,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       summary: "Invite a member: created without a password, mailed a single-use link valid 7 days",
       security,
       body: CreateUserBody,
-      response: { 201: UserResponse, ...errors(400, 401, 403, 409, 413, 415) },
+      response: { 201: UserResponse, ...errors(400, 401, 403, 413, 415) },
     },
   }, async (request, reply) => {
     const me = userOf(request);
@@ -82,11 +82,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       operationId: "updateUser",
       tags: ["users"],
       summary: "Rename, promote or demote, activate or deactivate a member",
-      description: "Deactivation ends the member's sessions at once. The last active admin can be neither demoted nor deactivated (409).",
+      description: "Deactivation ends the member's sessions at once. The last active admin can be neither demoted nor deactivated (400).",
       security,
       params: IdParams,
       body: PatchUserBody,
-      response: { 200: UserResponse, ...errors(400, 401, 403, 404, 409, 413, 415) },
+      response: { 200: UserResponse, ...errors(400, 401, 403, 404, 413, 415) },
     },
   }, async (request) => {
     const me = userOf(request);
@@ -98,10 +98,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     schema: {
       operationId: "deleteUser",
       tags: ["users"],
-      summary: "Delete a member for good (the last active admin cannot be deleted: 409)",
+      summary: "Delete a member for good (the last active admin cannot be deleted: 400)",
       security,
       params: IdParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
     const me = userOf(request);
@@ -114,11 +114,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     schema: {
       operationId: "resendInvitation",
       tags: ["users"],
-      summary: "Mail a new invitation link; older links stop working (409 once the member has a password)",
+      summary: "Mail a new invitation link; older links stop working (400 once the member has a password)",
       security,
       params: IdParams,
       body: EmptyObject,
-      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409, 413, 415) },
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 413, 415) },
     },
   }, async (request, reply) => {
     const me = userOf(request);

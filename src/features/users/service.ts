@@ -47,7 +47,8 @@ async function lockTarget(tx: Queryable, orgId: string, id: string) {
 async function assertNotLastAdmin(tx: Queryable, user: User, verb: "demote" | "deactivate" | "delete"): Promise<void> {
   if (!user.is_org_admin || !user.is_active || user.password_hash === null) return;
   if ((await createUserRepo(tx).countActiveAdmins(user.organization_id, user.id)) === 0) {
-    throw new AppError("CONFLICT", `Cannot ${verb} the last organization admin`);
+    // EntryGuard answers these 400 (reference/entryguard-api.md §5), as a state error, not a 409.
+    throw new AppError("BAD_REQUEST", `Cannot ${verb} the last organization admin`);
   }
 }
 

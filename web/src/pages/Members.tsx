@@ -228,7 +228,8 @@ function InviteForm({ onInvited }: { onInvited: (m: Member) => void }) {
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [admin, setAdmin] = useState(false);
-  const form = useForm({ codeFields: { CONFLICT: { field: "email" } } });
+  // The one state error an invitation meets is an email already in the organization.
+  const form = useForm({ codeFields: { BAD_REQUEST: { field: "email" } } });
 
   const onSubmit = form.submit(async () => {
     if (!email.trim()) return form.fail({ fields: { email: "Enter the email address to invite." } });

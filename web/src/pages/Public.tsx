@@ -58,8 +58,8 @@ function RegisterForm() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  // A taken slug (derived or typed) is the slug field's problem: the person picks another there.
-  const form = useForm({ passwordField: "password", codeFields: { CONFLICT: { field: "organizationSlug" } } });
+  // A taken slug (derived or typed), registration's one state error, is the slug field's problem: the person picks another there.
+  const form = useForm({ passwordField: "password", codeFields: { BAD_REQUEST: { field: "organizationSlug" } } });
 
   const onSubmit = form.submit(async () => {
     const fields: Record<string, string> = {};
