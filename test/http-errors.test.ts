@@ -56,6 +56,17 @@ describeEachDatabase("error handling", (h) => {
     });
   });
 
+  test("one bad field is named in the message, as EntryGuard's examples; several say \"Validation failed\"", async () => {
+    const one = await h.inject({ method: "POST", url: "/api/v1/auth/register", payload: { organizationName: "Beta", email: "not-an-email", password: "x" } });
+    expectErrorBody(one, 400, "VALIDATION_ERROR");
+    assert.equal(one.json().message, "Invalid email format");
+    assert.deepEqual(one.json().validationErrors, { email: "must be a valid email address" });
+    const several = await h.inject({ method: "POST", url: "/api/v1/auth/register", payload: { email: "", password: "x" } });
+    expectErrorBody(several, 400, "VALIDATION_ERROR");
+    assert.equal(several.json().message, "Validation failed");
+    assert.deepEqual(several.json().validationErrors, { organizationName: "is required", email: "must not be blank" });
+  });
+
   test("a body-less POST refuses a body with fields and changes nothing, and takes a JSON content-type with no body", async () => {
     const org = await registerOrg(h);
     const admin = await enrolTotp(h, org.accessToken);

@@ -7,6 +7,8 @@ interface AjvError {
   params: Record<string, unknown>;
   message?: string;
   parentSchema?: Record<string, unknown>;
+  /** The value that failed (ajv's `verbose`). */
+  data?: unknown;
 }
 
 /** Route-level knobs for the Flashback dialect, whose errors are `{success: false, error}`. */
@@ -28,6 +30,9 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   415: "UNSUPPORTED_MEDIA_TYPE",
   429: "RATE_LIMITED",
 };
+
+/** EntryGuard's message for a malformed email (reference/entryguard-api.md, §1 and §5). */
+const INVALID_EMAIL = "Invalid email format";
 
 function describeAjvError(e: AjvError): [field: string, message: string] {
   const path = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
@@ -52,7 +57,7 @@ function describeAjvError(e: AjvError): [field: string, message: string] {
       return [path, e.keyword === "minimum" ? `must be at least ${parent.minimum}` : `must be at most ${parent.maximum}`];
     case "minLength":
     case "maxLength":
-      if (parent.minLength === 1 && e.keyword === "minLength") return [path, "must not be blank"];
+      if (e.keyword === "minLength" && (parent.minLength === 1 || e.data === "")) return [path, "must not be blank"];
       if (typeof parent.minLength === "number" && typeof parent.maxLength === "number") {
         return [path, `size must be between ${parent.minLength} and ${parent.maxLength}`];
       }
@@ -73,13 +78,18 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const validationErrors: Record<string, string> = {};
+    let sentence: string | undefined;
     for (const v of fe.validation) {
       const [field, message] = describeAjvError(v);
       const key = fe.validationContext && fe.validationContext !== "body" ? `${fe.validationContext}.${field}` : field;
-      validationErrors[key] ??= message;
+      if (key in validationErrors) continue;
+      validationErrors[key] = message;
+      sentence ??= v.keyword === "format" && v.params.format === "email" ? INVALID_EMAIL : `${key} ${message}`;
     }
-    const first = Object.entries(validationErrors)[0];
-    return new AppError("VALIDATION_ERROR", first ? `${first[0]} ${first[1]}` : undefined, { validationErrors });
+    // EntryGuard's messages: one field says what is wrong ("email is required", "Invalid email
+    // format"); several say "Validation failed" and leave the rest to validationErrors.
+    const fields = Object.keys(validationErrors).length;
+    return new AppError("VALIDATION_ERROR", fields === 1 ? sentence : undefined, { validationErrors });
   }
   const status = fe.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
