@@ -215,6 +215,10 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.locator(`li[data-email="${memberEmail}"]`).waitFor();
     await screenshot(admin, "console-members");
     invitePath = linkPath(await latestMailTo(server, memberEmail, since), "set-password");
+    // Inviting the same address again is refused on the email field (the API's 400 BAD_REQUEST).
+    await admin.getByLabel("Email", { exact: true }).fill(memberEmail.toUpperCase());
+    await admin.getByRole("button", { name: "Send invitation", exact: true }).click();
+    await admin.locator('[data-field="email"] .field-error').getByText(`A user with email ${memberEmail.toUpperCase()} already exists in this organization`).waitFor();
 
     // A dead link says so in words; opened where someone is signed in, the page says whose session it would replace.
     await admin.goto(url("/set-password?token=not-a-real-token"));
