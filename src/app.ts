@@ -35,6 +35,7 @@ import { createInvitationService } from "./features/invitations/service.js";
 import { userRoutes } from "./features/users/routes.js";
 import { createUserService } from "./features/users/service.js";
 import { registerAuthGuard } from "./http/auth-guard.js";
+import { answerClientError } from "./http/client-error.js";
 import { acceptEmptyJsonBody } from "./http/json-body.js";
 import { trustProxyOption } from "./http/client-context.js";
 import { registerErrorHandling, sendError, toAppError } from "./http/error-handler.js";
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Malformed URLs are answered in the contract's error body, not Fastify's.
     frameworkErrors: (error, request, reply) => sendError(request, reply, toAppError(error)),
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (deps.onRoute) app.addHook("onRoute", deps.onRoute);

@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { describeEachDatabase } from "./helpers/harness.js";
 import { bearer, createMember, loginTokens, registerOrg } from "./helpers/api.js";
 import { enrolTotp } from "./helpers/mfa.js";
@@ -107,6 +109,42 @@ describeEachDatabase("error handling", (h) => {
     // A route that needs a body still says so.
     const login = await h.inject({ method: "POST", url: "/api/v1/auth/login", headers: { "content-type": "application/json" }, payload: "" });
     expectErrorBody(login, 400, "VALIDATION_ERROR");
+  });
+
+  test("what Node's HTTP parser refuses (headers over 16 KiB, a broken request line) is answered in the path's dialect", async () => {
+    await h.app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = h.app.server.address() as AddressInfo;
+    const raw = (request: string) =>
+      new Promise<{ head: string; body: string }>((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () => socket.write(request));
+        let data = "";
+        socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+        socket.on("error", reject);
+        socket.on("close", () => {
+          const at = data.indexOf("\r\n\r\n");
+          resolve({ head: data.slice(0, at), body: data.slice(at + 4) });
+        });
+      });
+    const huge = `X-Filler: ${"a".repeat(20_000)}\r\n`;
+
+    const entryguard = await raw(`GET /api/v1/auth/me?x=1 HTTP/1.1\r\nHost: x\r\n${huge}\r\n`);
+    assert.match(entryguard.head, /^HTTP\/1\.1 431 /);
+    assert.match(entryguard.head, /cache-control: no-store/i);
+    const body = JSON.parse(entryguard.body);
+    assert.deepEqual(Object.keys(body), ["timestamp", "status", "error", "message", "path"]);
+    assert.equal(body.status, 431);
+    assert.equal(body.error, "HEADERS_TOO_LARGE");
+    assert.equal(body.path, "/api/v1/auth/me");
+
+    const flashback = await raw(`GET /mfa/status HTTP/1.1\r\nHost: x\r\n${huge}\r\n`);
+    assert.match(flashback.head, /^HTTP\/1\.1 431 /);
+    assert.equal(flashback.body, '{"success":false,"error":"Request headers are too large (limit 16 KiB)"}');
+
+    const broken = await raw("NOT AN HTTP REQUEST\r\n\r\n");
+    assert.match(broken.head, /^HTTP\/1\.1 400 /);
+    assert.equal(JSON.parse(broken.body).error, "BAD_REQUEST");
+    // The server is unharmed.
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   });
 
   test("auth responses are never cached and do not advertise the framework", async () => {
