@@ -63,6 +63,13 @@ describeEachDatabase("error handling", (h) => {
     expectErrorBody(one, 400, "VALIDATION_ERROR");
     assert.equal(one.json().message, "Invalid email format");
     assert.deepEqual(one.json().validationErrors, { email: "must be a valid email address" });
+    // (A "__proto__" key never gets this far: the JSON parser refuses it as prototype poisoning.)
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) {
+      const odd = await h.inject({ method: "POST", url: "/api/v1/auth/login", headers: { "content-type": "application/json" }, payload: `{"${name}":1,"organizationSlug":"x","email":"a@b.cc","password":"x"}` });
+      expectErrorBody(odd, 400, "VALIDATION_ERROR");
+      assert.equal(odd.json().message, `${name} is not a recognized field`);
+      assert.equal(odd.payload.includes(`"validationErrors":{"${name}":"is not a recognized field"}`), true, odd.payload);
+    }
     const several = await h.inject({ method: "POST", url: "/api/v1/auth/register", payload: { email: "", password: "x" } });
     expectErrorBody(several, 400, "VALIDATION_ERROR");
     assert.equal(several.json().message, "Validation failed");

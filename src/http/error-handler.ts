@@ -77,12 +77,13 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
   const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
-    const validationErrors: Record<string, string> = {};
+    // No prototype: a body's unknown field may be called "constructor" or "__proto__", and must be named too.
+    const validationErrors: Record<string, string> = Object.create(null);
     let sentence: string | undefined;
     for (const v of fe.validation) {
       const [field, message] = describeAjvError(v);
       const key = fe.validationContext && fe.validationContext !== "body" ? `${fe.validationContext}.${field}` : field;
-      if (key in validationErrors) continue;
+      if (Object.hasOwn(validationErrors, key)) continue;
       validationErrors[key] = message;
       sentence ??= v.keyword === "format" && v.params.format === "email" ? INVALID_EMAIL : `${key} ${message}`;
     }
