@@ -103,14 +103,14 @@ describeEachDatabase("Flashback POST /mfa/setup and /mfa/verify-setup", (h) => {
     assert.equal(me.mfaEnabled, false);
   });
 
-  test("once MFA is on, setup and verify-setup are a 409 'MFA is already enabled'", async () => {
+  test("once MFA is on, setup and verify-setup are a 400 'MFA is already enabled' (the pages show no 409)", async () => {
     const org = await registerOrg(h);
     const { secret } = await fbEnrol(h, org.accessToken);
     const setup = await fb(h, "POST", "/mfa/setup", org.accessToken, GOOGLE_AUTH);
-    assert.equal(setup.statusCode, 409);
+    assert.equal(setup.statusCode, 400);
     assert.equal(setup.body, '{"success":false,"error":"MFA is already enabled"}');
     const verify = await fb(h, "POST", "/mfa/verify-setup", org.accessToken, { ...GOOGLE_AUTH, code: codeNow(h, secret) });
-    assert.equal(verify.statusCode, 409);
+    assert.equal(verify.statusCode, 400);
     assert.equal(verify.body, '{"success":false,"error":"MFA is already enabled"}');
     // An unavailable type is still the type error, not the conflict.
     assert.equal((await fb(h, "POST", "/mfa/setup", org.accessToken, { mfaType: "PASSKEY" })).body, INVALID_TYPE);

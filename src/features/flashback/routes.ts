@@ -29,6 +29,14 @@ const NOT_CONFIGURED = "MFA method is not configured";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Only TOTP exists here; MAGIC_LINK and PASSKEY are listed by /mfa/methods as unavailable. */
+/**
+ * The pages give setup and verify-setup 200, 400 and 500 only (DESIGN.md: "with the statuses
+ * their pages show"), so "MFA is already enabled", a 409 in EntryGuard's dialect, is a 400 here.
+ */
+function asPageStatus(error: unknown): never {
+  throw error instanceof AppError && error.code === "CONFLICT" ? new AppError("BAD_REQUEST", error.message) : error;
+}
+
 function assertTotp(mfaType: string, message = INVALID_TYPE): void {
   if (mfaType !== FLASHBACK_TOTP) throw new AppError("BAD_REQUEST", message);
 }
@@ -81,11 +89,11 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       summary: "Start TOTP enrolment: secret, QR code and backup codes (access token or mfaSetupToken)",
       security,
       body: SetupBody,
-      response: { 200: SetupResponse, ...flashbackErrors(400, 401, 409, 500) },
+      response: { 200: SetupResponse, ...flashbackErrors(400, 401, 500) },
     },
   }, async (request) => {
     assertTotp(request.body.mfaType);
-    const { secret, qrCodeBase64, recoveryCodes } = await mfa.beginSetup(mfaActorOf(request), { withRecoveryCodes: true });
+    const { secret, qrCodeBase64, recoveryCodes } = await mfa.beginSetup(mfaActorOf(request), { withRecoveryCodes: true }).catch(asPageStatus);
     return { success: true, data: { secret, qrCode: `data:image/png;base64,${qrCodeBase64}`, backupCodes: recoveryCodes ?? [] } };
   });
 
@@ -97,13 +105,13 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       summary: "Confirm enrolment with a code, which enables MFA (with an mfaSetupToken, also completes the sign-in)",
       security,
       body: VerifySetupBody,
-      response: { 200: VerifySetupResponse, ...flashbackErrors(400, 401, 409, 500) },
+      response: { 200: VerifySetupResponse, ...flashbackErrors(400, 401, 500) },
     },
   }, async (request) => {
     const { mfaType, code } = request.body;
     // Rendered with the route's fixed message, like a schema failure.
     if (mfaType !== FLASHBACK_TOTP || code === undefined) throw new AppError("VALIDATION_ERROR");
-    const { login } = await mfa.confirmSetup(mfaActorOf(request), { code, keepRecoveryCodes: true }, clientContext(request));
+    const { login } = await mfa.confirmSetup(mfaActorOf(request), { code, keepRecoveryCodes: true }, clientContext(request)).catch(asPageStatus);
     const message = "MFA setup verified and enabled";
     return login ? { success: true, message, data: login } : { success: true, message };
   });
