@@ -108,7 +108,12 @@ describeEachDatabase("races", (h) => {
     const admins = await h.runtime.database.db.selectFrom("users").select("id")
       .where("organization_id", "=", org.orgId).where("is_org_admin", "=", true).where("is_active", "=", true).execute();
     assert.ok(admins.length >= 1, "the organization keeps an admin who can sign in");
-    assert.ok(count(results, 400) >= 1, statuses(results).join(","));
+    // Each refusal is the last-admin rule (400) or an actor already deactivated (401/403). Which
+    // of them a run sees depends on the order the six land in: A may deactivate B and C before
+    // either acts, and then no request meets the rule at all.
+    assert.ok(results.every((r) => [200, 400, 401, 403].includes(r.statusCode)), statuses(results).join(","));
+    const deactivated = new Set(actors.flatMap((a) => a.targets).filter((_, i) => results[i]!.statusCode === 200));
+    assert.equal(admins.length, 3 - deactivated.size, statuses(results).join(","));
   });
 
   test("a burst of wrong passwords locks the account although they ran in parallel", async () => {
