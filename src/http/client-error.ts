@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionError } from "fastify";
+import { errorTimestamp, isFlashbackPath } from "./error-handler.js";
 
 /** The request line's path, from what the parser had read, so the answer can pick its dialect. */
 const REQUEST_LINE = /^[A-Z]+ (\/[^ ?#]*)/;
@@ -21,11 +22,8 @@ export function answerClientError(err: ConnectionError, socket: Socket): void {
   // Typed as a JSON'd Buffer; at run time it is the Buffer the parser failed on.
   const raw: unknown = err.rawPacket;
   const path = REQUEST_LINE.exec(Buffer.isBuffer(raw) ? raw.toString("latin1", 0, 2048) : "")?.[1] ?? "/";
-  const flashback = path === "/mfa" || path.startsWith("/mfa/");
   const body = JSON.stringify(
-    flashback
-      ? { success: false, error: message }
-      : { timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), status, error: code, message, path },
+    isFlashbackPath(path) ? { success: false, error: message } : { timestamp: errorTimestamp(), status, error: code, message, path },
   );
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +

@@ -29,14 +29,6 @@ const NOT_CONFIGURED = "MFA method is not configured";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Only TOTP exists here; MAGIC_LINK and PASSKEY are listed by /mfa/methods as unavailable. */
-/**
- * The pages give setup and verify-setup 200, 400 and 500 only (DESIGN.md: "with the statuses
- * their pages show"), so "MFA is already enabled", a 409 in EntryGuard's dialect, is a 400 here.
- */
-function asPageStatus(error: unknown): never {
-  throw error instanceof AppError && error.code === "CONFLICT" ? new AppError("BAD_REQUEST", error.message) : error;
-}
-
 function assertTotp(mfaType: string, message = INVALID_TYPE): void {
   if (mfaType !== FLASHBACK_TOTP) throw new AppError("BAD_REQUEST", message);
 }
@@ -93,7 +85,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     },
   }, async (request) => {
     assertTotp(request.body.mfaType);
-    const { secret, qrCodeBase64, recoveryCodes } = await mfa.beginSetup(mfaActorOf(request), { withRecoveryCodes: true }).catch(asPageStatus);
+    const { secret, qrCodeBase64, recoveryCodes } = await mfa.beginSetup(mfaActorOf(request), { withRecoveryCodes: true });
     return { success: true, data: { secret, qrCode: `data:image/png;base64,${qrCodeBase64}`, backupCodes: recoveryCodes ?? [] } };
   });
 
@@ -111,7 +103,7 @@ export const flashbackRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     const { mfaType, code } = request.body;
     // Rendered with the route's fixed message, like a schema failure.
     if (mfaType !== FLASHBACK_TOTP || code === undefined) throw new AppError("VALIDATION_ERROR");
-    const { login } = await mfa.confirmSetup(mfaActorOf(request), { code, keepRecoveryCodes: true }, clientContext(request)).catch(asPageStatus);
+    const { login } = await mfa.confirmSetup(mfaActorOf(request), { code, keepRecoveryCodes: true }, clientContext(request));
     const message = "MFA setup verified and enabled";
     return login ? { success: true, message, data: login } : { success: true, message };
   });
