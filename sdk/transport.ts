@@ -26,9 +26,11 @@ export interface GatehouseClientOptions {
   /**
    * A call's access token was refused (401 `invalid_token`) and no refresh renewed it
    * (the refresh token was refused, or the refresh failed): called with that call's
-   * error just before the call rejects with it. The place to send the user back to sign-in.
+   * error just before the call rejects with it, and with the refresh's own error, which
+   * says why when the server ended the session (e.g. "Your organization requires MFA:
+   * sign in again to set it up"). The place to send the user back to sign-in.
    */
-  onSessionLost?: (error: GatehouseError) => void;
+  onSessionLost?: (error: GatehouseError, refreshError?: GatehouseError) => void;
   /**
    * Runs every refresh of this client, e.g. under a lock shared with other clients of
    * the same session: a rotated refresh token must never be presented twice. In a
@@ -127,8 +129,8 @@ export class Transport {
       try {
         // Another call may have refreshed already while this one was in flight: then just retry.
         if (this.tokens.accessToken === sentToken) await this.refreshOnce();
-      } catch {
-        this.options.onSessionLost?.(original);
+      } catch (refreshError) {
+        this.options.onSessionLost?.(original, refreshError instanceof GatehouseError ? refreshError : undefined);
         throw original;
       }
       response = await attempt(this.tokens.accessToken);

@@ -7,6 +7,7 @@ import { codeNow, enrolTotp, nextStep } from "./helpers/mfa.js";
 describeEachDatabase("organization-wide MFA enforcement", (h) => {
   const enforce = (token: string, on = true) =>
     h.inject({ method: "PATCH", url: "/api/v1/organization/settings", headers: bearer(token), payload: { mfaRequired: on } });
+  const refresh = (refreshToken: string) => h.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
 
   test("enforce on → a member without MFA gets only a setup token → enrols with it → tokens", async () => {
     const org = await registerOrg(h);
@@ -102,12 +103,38 @@ describeEachDatabase("organization-wide MFA enforcement", (h) => {
     assert.equal(ok.statusCode, 200, ok.body);
   });
 
-  test("turning enforcement on does not end existing sessions", async () => {
+  test("turning enforcement on: a session without MFA lasts until its next refresh, which ends it; one with MFA goes on", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);
+    const enrolled = await createMember(h, org.orgId);
     const tokens = await loginTokens(h, org.slug, member.email, member.password);
+    const withMfa = await loginTokens(h, org.slug, enrolled.email, enrolled.password);
+    await enrolTotp(h, withMfa.accessToken);
     await enforce(org.accessToken);
+    // The access token already issued works until it expires (at most ACCESS_TOKEN_TTL).
     assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(tokens.accessToken) })).statusCode, 200);
+
+    const refused = await refresh(tokens.refreshToken);
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.json().error, "UNAUTHORIZED");
+    assert.equal(refused.json().message, "Your organization requires MFA: sign in again to set it up");
+    assert.ok(!refused.body.includes("ghr_"), "no new refresh token");
+    // The session is over: its access token and a retry of the refresh are refused too.
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(tokens.accessToken) })).statusCode, 401);
+    assert.equal((await refresh(tokens.refreshToken)).statusCode, 401);
+    const audit = await h.runtime.database.db.selectFrom("audit_logs").selectAll()
+      .where("organization_id", "=", org.orgId).where("event_type", "=", "SESSION_REVOKE").execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.actor_type, "SYSTEM");
+    assert.equal(audit[0]!.resource_name, member.email);
+    assert.deepEqual(audit[0]!.details, { reason: "mfa_setup_required", userId: member.id });
+    // The sign-in that follows leads to enrolment.
+    assert.equal((await login(h, org.slug, member.email, member.password)).json().mfaSetupRequired, true);
+
+    // A member who has MFA keeps refreshing.
+    const ok = await refresh(withMfa.refreshToken);
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.ok(ok.json().accessToken);
   });
 
   test("a user with MFA is challenged, not sent to enrolment, and turning enforcement off stops enrolment", async () => {

@@ -175,6 +175,24 @@ describeEachDatabase("password expiry", (h) => {
     });
   });
 
+  test("a session outlives its password only until its next refresh, which ends it", async () => {
+    const org = await registerOrg(h);
+    assert.equal((await settings(h, org.accessToken, { passwordExpirationDays: 30 })).statusCode, 200);
+    const member = await createMember(h, org.orgId);
+    await later(h, 30 * DAY - 1000, async () => {
+      const tokens = await loginTokens(h, org.slug, member.email, member.password);
+      const renewed = await refresh(h, tokens.refreshToken);
+      assert.equal(renewed.statusCode, 200, "a second before expiry the session renews");
+      await later(h, 2000, async () => {
+        const res = await refresh(h, renewed.json().refreshToken);
+        assert.equal(res.statusCode, 401);
+        assert.equal(res.json().message, "Your password has expired: sign in again to change it");
+        assert.equal((await me(h, renewed.json().accessToken)).statusCode, 401, "the session is over");
+        assert.equal((await login(h, org.slug, member.email, member.password)).json().passwordExpired, true);
+      });
+    });
+  });
+
   test("the login response warns with passwordExpiresAt only within 14 days of expiry", async () => {
     const org = await registerOrg(h);
     assert.equal((await settings(h, org.accessToken, { passwordExpirationDays: 30 })).statusCode, 200);
@@ -269,7 +287,7 @@ describeEachDatabase("password expiry", (h) => {
 describeEachDatabase("admin expire-password", (h) => {
   const expire = (token: string, id: string) => h.inject({ method: "POST", url: `/api/v1/users/${id}/expire-password`, headers: bearer(token) });
 
-  test("an admin forces a member's change at the next sign-in (204, audited); current sessions go on", async () => {
+  test("an admin forces a member's change at the next sign-in (204, audited); a session lasts until its next refresh", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);
     const session = await loginTokens(h, org.slug, member.email, member.password);
@@ -277,6 +295,10 @@ describeEachDatabase("admin expire-password", (h) => {
     assert.equal(res.statusCode, 204);
     assert.equal(res.body, "");
     assert.equal((await me(h, session.accessToken)).statusCode, 200);
+    const renewal = await refresh(h, session.refreshToken);
+    assert.equal(renewal.statusCode, 401);
+    assert.equal(renewal.json().message, "Your password has expired: sign in again to change it");
+    assert.equal((await me(h, session.accessToken)).statusCode, 401);
     const step = (await login(h, org.slug, member.email, member.password)).json();
     assert.equal(step.passwordExpired, true);
     assert.equal(step.accessToken, null);

@@ -239,6 +239,19 @@ describeEachDatabase("TypeScript SDK against a live server", (h) => {
     assert.equal(lost.length, 1);
   });
 
+  test("onSessionLost also hears the refresh's own answer, which says why the server ended the session", async () => {
+    const slug = uniqueSlug("sdk");
+    const heard: [GatehouseError, GatehouseError | undefined][] = [];
+    const app = client({ onSessionLost: (err, refreshError) => void heard.push([err, refreshError]) });
+    const { user } = await app.register({ organizationName: "Expiry Co", organizationSlug: slug, email: `a@${slug}.test`, password: STRONG_PASSWORD });
+    await app.expireUserPassword(user.id);
+    h.clock.advance((h.config.accessTokenTtl + 1) * 1000);
+    const err = await refused(app.me(), { status: 401, code: "UNAUTHORIZED" });
+    assert.equal(heard.length, 1);
+    assert.equal(heard[0]![0], err);
+    assert.equal(heard[0]![1]?.message, "Your password has expired: sign in again to change it");
+  });
+
   test("a rate-limited call says when to try again (Retry-After)", async () => {
     const { slug, email } = await newAdmin();
     const anonymous = client();

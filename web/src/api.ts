@@ -53,7 +53,19 @@ export function errorCode(err: unknown): string | null {
   return err instanceof GatehouseError && err.dialect === "entryguard" ? String(err.code) : null;
 }
 
-let onSessionLost: (() => void) | null = null;
+let onSessionLost: ((why: string) => void) | null = null;
+
+/**
+ * What the sign-in page says when a session could not be renewed. The server ends a
+ * session at refresh when the organization's policy now demands a step (MFA enrolment,
+ * a password change), and says which; anything else is a plain ending.
+ */
+export function sessionEndedNotice(refreshError: unknown): string {
+  const message = refreshError instanceof GatehouseError && refreshError.status === 401 ? refreshError.message : "";
+  if (/requires MFA/.test(message)) return "Your organization now requires two-factor authentication. Sign in again to set it up.";
+  if (/password has expired/.test(message)) return "Your password has expired. Sign in again to choose a new one.";
+  return "Your session ended. Please sign in again.";
+}
 
 const client = new GatehouseClient({
   // Same origin; the refresh token stays in the HttpOnly cookie.
@@ -64,25 +76,32 @@ const client = new GatehouseClient({
   // detection), so two tabs must never refresh with the same cookie at once: a Web
   // Lock serializes them; within this tab the SDK shares one refresh among callers.
   refreshLock: async (refresh) => (navigator.locks ? await navigator.locks.request("gatehouse-refresh", refresh) : await refresh()),
-  onSessionLost: () => onSessionLost?.(),
+  onSessionLost: (_error, refreshError) => onSessionLost?.(sessionEndedNotice(refreshError)),
 });
 
 export function setAccessToken(token: string | null): void {
   client.setTokens({ accessToken: token, refreshToken: null });
 }
 
-/** Called when a signed-in request fails and the refresh cookie cannot renew it. */
-export function setSessionLostHandler(handler: () => void): void {
+/** Called, with what to tell the user, when a signed-in request fails and the refresh cookie cannot renew it. */
+export function setSessionLostHandler(handler: (why: string) => void): void {
   onSessionLost = handler;
 }
 
-/** Renews the session from the refresh cookie (on load, too); null when there is none to renew. */
-export function refreshSession(): Promise<TokenResponse | null> {
-  return client.refreshSession().catch((err: unknown) => {
-    // The server refused (no cookie, a dead one): signed out. A network failure keeps the token.
-    if (err instanceof GatehouseError && err.status !== 0) setAccessToken(null);
-    return null;
-  });
+/**
+ * Renews the session from the refresh cookie (on load, too): the tokens, or null and, when
+ * the server ended a session for a reason worth telling (a policy step), that reason.
+ */
+export function refreshSession(): Promise<{ tokens: TokenResponse | null; notice: string | null }> {
+  return client.refreshSession().then(
+    (tokens) => ({ tokens, notice: null }),
+    (err: unknown) => {
+      // The server refused (no cookie, a dead one): signed out. A network failure keeps the token.
+      if (err instanceof GatehouseError && err.status !== 0) setAccessToken(null);
+      const notice = sessionEndedNotice(err);
+      return { tokens: null, notice: notice.startsWith("Your session ended") ? null : notice };
+    },
+  );
 }
 
 // ---- the last organization slug (the only thing the console keeps) ----

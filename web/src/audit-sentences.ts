@@ -107,6 +107,8 @@ export function describeEntry(e: AuditEntry): string {
       return `${actor} deleted ${target}`;
     case "SESSION_REVOKE":
       if (d.reason === "refresh_token_reuse") return `Gatehouse ended a session of ${target}: a used refresh token was presented again`;
+      if (d.reason === "mfa_setup_required") return `Gatehouse ended a session of ${target}: the organization requires MFA, which they have not set up`;
+      if (d.reason === "password_expired") return `Gatehouse ended a session of ${target}: their password has expired`;
       if (d.reason === "ADMIN_REVOKE_ALL") return `${actor} signed ${target} out everywhere`;
       return `${actor} ended a session`;
     case "ORGANIZATION_SETTINGS_UPDATE": {

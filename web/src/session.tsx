@@ -77,19 +77,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // On load: the refresh cookie (if any) brings the session back; there is no token to read anywhere else.
   useEffect(() => {
     let live = true;
-    setSessionLostHandler(() => {
+    setSessionLostHandler((why) => {
       setAccessToken(null);
       setUserState(null);
       setStatus("signedOut");
-      setNotice("Your session ended. Please sign in again.");
+      setNotice(why);
       navigate("/sign-in", { replace: true });
     });
-    void refreshSession().then((tokens) => {
+    void refreshSession().then(({ tokens, notice }) => {
       if (!live) return;
       if (tokens) {
         setUserState(tokens.user);
         setStatus("signedIn");
-      } else setStatus("signedOut");
+      } else {
+        setStatus("signedOut");
+        if (notice) setNotice(notice);
+      }
     });
     return () => {
       live = false;

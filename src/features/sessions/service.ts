@@ -7,6 +7,7 @@ import type { TokenSigner } from "../../crypto/jwt.js";
 import { hashToken, newOpaqueToken } from "../../crypto/tokens.js";
 import { AppError } from "../../http/errors.js";
 import { auditRow, recordAudit, type AuditEvent } from "../audit/audit.js";
+import { decideLogin } from "../auth/login-decision.js";
 import { toAuthUser, type TokenBundle } from "../auth/responses.js";
 import { createSessionRepo, type SessionPrincipalRow } from "./repo.js";
 import type { SessionCache } from "./session-cache.js";
@@ -36,6 +37,12 @@ export interface SessionDeps {
 }
 
 const REFRESH_PREFIX = "ghr_";
+
+const POLICY_REVOKE_REASON = { password_change: "password_expired", mfa_setup: "mfa_setup_required" } as const;
+const POLICY_REVOKE_MESSAGE = {
+  password_change: "Your password has expired: sign in again to change it",
+  mfa_setup: "Your organization requires MFA: sign in again to set it up",
+} as const;
 
 export function createSessionService({ db, config, clock, signer, cache }: SessionDeps) {
   async function signAccess(user: User, sessionId: string, now: Date): Promise<string> {
@@ -106,6 +113,23 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
         const user = await tx.selectFrom("users").selectAll().where("id", "=", session.user_id).executeTakeFirst();
         const org = await tx.selectFrom("organizations").selectAll().where("id", "=", session.organization_id).executeTakeFirst();
         if (!user || !org || !user.is_active) return { kind: "invalid" as const };
+        // A refresh is not a sign-in, but it must not outlive one: a step the policy now
+        // enforces (an expired password, MFA the organization requires) ends the session
+        // here, so the member meets it at the sign-in that follows, within one access
+        // token's lifetime, instead of refreshing past it for good.
+        const step = decideLogin(user, org, now, { mfaVerified: true });
+        if (step === "password_change" || step === "mfa_setup") {
+          const revoked = await repo.revokeSessions({ sessionId: session.id }, POLICY_REVOKE_REASON[step], now);
+          await recordAudit(tx, {
+            type: "SESSION_REVOKE",
+            actor: { id: null, email: null, type: "SYSTEM" },
+            org,
+            resource: { type: "SESSION", id: session.id, name: user.email },
+            ip: ctx.ip,
+            details: { reason: POLICY_REVOKE_REASON[step], userId: user.id },
+          });
+          return { kind: "policy" as const, step, revoked };
+        }
         const next = newOpaqueToken(REFRESH_PREFIX);
         await repo.insertRefreshToken(session.id, hashToken(next), now);
         await repo.touchSession(session.id, now, sessionExpiry(session.created_at, now, config));
@@ -118,7 +142,8 @@ export function createSessionService({ db, config, clock, signer, cache }: Sessi
         };
         return { kind: "ok" as const, bundle };
       });
-      if (outcome.kind === "reused") cache.invalidateSessions(outcome.revoked);
+      if (outcome.kind === "reused" || outcome.kind === "policy") cache.invalidateSessions(outcome.revoked);
+      if (outcome.kind === "policy") throw new AppError("UNAUTHORIZED", POLICY_REVOKE_MESSAGE[outcome.step]);
       if (outcome.kind !== "ok") throw new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
       return outcome.bundle;
     },

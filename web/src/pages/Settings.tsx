@@ -95,7 +95,7 @@ export function SettingsPage() {
             checked={draft.mfaRequired}
             onChange={(e) => set("mfaRequired", e.target.checked)}
             error={form.errors.fields.mfaRequired}
-            hint="Members without it are asked to set up an authenticator app at their next sign-in, before they get in."
+            hint="Members without it are asked to set up an authenticator app at their next sign-in, before they get in; their open sessions end within minutes."
           />
         </Card>
         <Card title="Password rules" id="password-settings">
@@ -149,7 +149,7 @@ export function SettingsPage() {
             : `${n} ${n === 1 ? "member has" : "members have"} no MFA yet; they will have to set it up at their next sign-in.`}
           {pending?.includesMe ? " That includes you." : ""}
         </p>
-        <p>Sessions already open stay open until they end.</p>
+        {n > 0 && <p>Their sessions open now end at the next token renewal (within 15 minutes by default, or when the console is reloaded).</p>}
       </ConfirmDialog>
     </Page>
   );
