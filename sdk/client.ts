@@ -185,8 +185,12 @@ export class GatehouseClient {
     return this.transport.call("disableMfa", { body: { code } }, options);
   }
 
-  regenerateRecoveryCodes(options?: CallOptions): Promise<RegenerateRecoveryCodesResult> {
-    return this.transport.call("regenerateRecoveryCodes", { body: {} }, options);
+  /**
+   * Needs a sign-in with MFA in the last five minutes (or an enrolment in this session);
+   * otherwise pass a current code, or the server answers 403 FORBIDDEN.
+   */
+  regenerateRecoveryCodes(proof: { code?: string } = {}, options?: CallOptions): Promise<RegenerateRecoveryCodesResult> {
+    return this.transport.call("regenerateRecoveryCodes", { body: proof.code === undefined ? {} : { code: proof.code } }, options);
   }
 
   // --- Organization policy (admin) ---

@@ -388,7 +388,10 @@ export interface RefreshBody {
   refreshToken?: string;
 }
 
-export type RegenerateRecoveryCodesBody = Record<string, never>;
+export interface RegenerateRecoveryCodesBody {
+  /** Ours: a current TOTP code, when this session did not pass MFA in the last 5 minutes */
+  code?: string;
+}
 
 export interface RegenerateRecoveryCodesResult {
   recoveryCodes: string[];
@@ -524,7 +527,7 @@ export interface Operations {
   me: { response: MeResponse };
   /** POST /api/v1/auth/refresh: Rotate a refresh token (from the body, or the console's cookie with X-Gatehouse-Client: console) */
   refresh: { body: RefreshBody; response: TokenResponse };
-  /** POST /api/v1/mfa/recovery-codes/regenerate: Replace all recovery codes */
+  /** POST /api/v1/mfa/recovery-codes/regenerate: Replace all recovery codes: needs a sign-in with MFA in the last 5 minutes, or a current code (403 otherwise) */
   regenerateRecoveryCodes: { body: RegenerateRecoveryCodesBody; response: RegenerateRecoveryCodesResult };
   /** POST /api/v1/auth/register: Create an organization and its first admin */
   register: { body: RegisterBody; response: TokenResponse };

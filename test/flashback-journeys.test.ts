@@ -141,6 +141,8 @@ describeEachDatabase("Flashback /mfa/reset: tenant isolation and step-up", (h) =
   test("an admin's own id in resetUserId still needs the step-up of a self-reset", async () => {
     const org = await registerOrg(h);
     await fbEnrol(h, org.accessToken);
+    // Enrolling proved the factor in this session; that proof lasts the step-up window only.
+    h.clock.advance(5 * 60_000 + 1_000);
     const res = await fb(h, "POST", "/mfa/reset", org.accessToken, { resetUserId: org.userId });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json().error.startsWith("Recent MFA verification required"), true);
@@ -151,9 +153,10 @@ describeEachDatabase("Flashback /mfa/reset: tenant isolation and step-up", (h) =
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);
     const mt = await loginTokens(h, org.slug, member.email, member.password);
+    const before = await loginTokens(h, org.slug, member.email, member.password);
     const { backupCodes } = await fbEnrol(h, mt.accessToken);
-    const refused = await h.inject({ method: "POST", url: "/mfa/reset", headers: bearer(mt.accessToken) });
-    assert.equal(refused.statusCode, 403, "a token from before MFA was on is not a proof");
+    const refused = await h.inject({ method: "POST", url: "/mfa/reset", headers: bearer(before.accessToken) });
+    assert.equal(refused.statusCode, 403, "a session from before MFA was on, which did not enrol it, is not a proof");
     const fresh = await mfaSignIn(h, org.slug, member.email, member.password, backupCodes[3]!);
     h.clock.advance(2 * 60_000);
     const ok = await h.inject({ method: "POST", url: "/mfa/reset", headers: bearer(fresh.accessToken) });

@@ -168,9 +168,10 @@ describeEachDatabase("Flashback POST /mfa/enable, /mfa/primary and /mfa/disable"
 
   test("disable without a code needs a sign-in with MFA in the last 5 minutes", async () => {
     const org = await registerOrg(h);
+    const other = await loginTokens(h, org.slug, org.email, org.password);
     const { secret } = await fbEnrol(h, org.accessToken);
-    // The registration session never passed MFA.
-    const stale = await fb(h, "POST", "/mfa/disable", org.accessToken, GOOGLE_AUTH);
+    // A session opened with the password alone, before MFA was on, never passed MFA.
+    const stale = await fb(h, "POST", "/mfa/disable", other.accessToken, GOOGLE_AUTH);
     assert.equal(stale.statusCode, 403);
     assert.equal(stale.body, RECENT_MFA);
     const fresh = await mfaSignIn(h, org.slug, org.email, org.password, codeNow(h, secret));
@@ -230,8 +231,9 @@ describeEachDatabase("Flashback POST /mfa/reset", (h) => {
 
   test("a self-reset without a body (no content-type) needs a sign-in with MFA in the last 5 minutes", async () => {
     const org = await registerOrg(h);
+    const other = await loginTokens(h, org.slug, org.email, org.password);
     const { secret } = await fbEnrol(h, org.accessToken);
-    const stale = await h.inject({ method: "POST", url: "/mfa/reset", headers: bearer(org.accessToken) });
+    const stale = await h.inject({ method: "POST", url: "/mfa/reset", headers: bearer(other.accessToken) });
     assert.equal(stale.statusCode, 403);
     assert.equal(stale.body, RECENT_MFA);
     const fresh = await mfaSignIn(h, org.slug, org.email, org.password, codeNow(h, secret));

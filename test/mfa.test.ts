@@ -267,6 +267,53 @@ describeEachDatabase("disable and regenerate", (h) => {
     assert.equal((await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: c.mfaChallengeToken, code: fresh[0] } })).statusCode, 200);
   });
 
+  test("regenerating needs MFA proven in the last 5 minutes or a current code; a password-only session cannot mint codes", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const regenerate = (token: string, payload: object = {}) =>
+      h.inject({ method: "POST", url: "/api/v1/mfa/recovery-codes/regenerate", headers: bearer(token), payload });
+    // Two sessions opened with the password alone; MFA is then turned on in the first.
+    const first = await loginTokens(h, org.slug, member.email, member.password);
+    const second = await loginTokens(h, org.slug, member.email, member.password);
+    const { secret, recoveryCodes } = await enrolTotp(h, first.accessToken);
+    const stored = async () => (await h.runtime.database.db.selectFrom("recovery_codes").select("code_hash").where("user_id", "=", member.id).execute()).map((r) => r.code_hash).sort();
+    const before = await stored();
+
+    const refused = await regenerate(second.accessToken);
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal(refused.json().error, "FORBIDDEN");
+    assert.match(refused.json().message, /^Recent MFA verification required/);
+    const wrong = await regenerate(second.accessToken, { code: codeNow(h, secret) === "000000" ? "111111" : "000000" });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().validationErrors.code, "is not a valid current code");
+    assert.deepEqual(await stored(), before, "nothing changed");
+    // A current code is the proof; the same code again is a replay.
+    const code = codeNow(h, secret);
+    const ok = await regenerate(second.accessToken, { code });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().recoveryCodes.length, 8);
+    assert.equal((await regenerate(second.accessToken, { code })).statusCode, 400);
+
+    // The enrolling session proved the factor a moment ago: no code needed, until the window passes.
+    assert.equal((await regenerate(first.accessToken)).statusCode, 200);
+    h.clock.advance(5 * 60_000 + 1000);
+    try {
+      assert.equal((await regenerate(first.accessToken)).statusCode, 403);
+      // A sign-in with MFA opens a new window.
+      const c = (await login(h, org.slug, member.email, member.password)).json();
+      const signedIn = (await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: c.mfaChallengeToken, code: codeNow(h, secret) } })).json();
+      assert.equal((await regenerate(signedIn.accessToken)).statusCode, 200);
+    } finally {
+      h.clock.advance(-(5 * 60_000 + 1000));
+    }
+    const audit = await h.runtime.database.db.selectFrom("audit_logs").select(["result", "details"])
+      .where("organization_id", "=", org.orgId).where("event_type", "=", "MFA_RECOVERY_CODES_REGENERATE").orderBy("seq").execute();
+    assert.deepEqual(audit.map((a) => `${a.result}:${(a.details as { proof?: string } | null)?.proof ?? "-"}`), [
+      "FAILURE:-", "SUCCESS:TOTP", "FAILURE:-", "SUCCESS:RECENT_MFA_SIGN_IN", "SUCCESS:RECENT_MFA_SIGN_IN",
+    ]);
+    assert.ok(!JSON.stringify(audit).includes(recoveryCodes[0]!));
+  });
+
   test("enrol, verify, disable and regenerate are audited with no secret in the trail", async () => {
     const org = await registerOrg(h);
     const { secret, recoveryCodes } = await enrolTotp(h, org.accessToken);

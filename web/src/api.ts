@@ -146,7 +146,7 @@ export const api = {
   mfaSetup: (setupToken?: string) => client.setupMfa(withToken(setupToken)),
   mfaConfirm: (body: ConfirmMfaSetupBody, setupToken?: string) => client.confirmMfaSetup(body, withToken(setupToken)),
   mfaDisable: (code: string) => client.disableMfa(code),
-  regenerateRecoveryCodes: () => client.regenerateRecoveryCodes(),
+  regenerateRecoveryCodes: (code?: string) => client.regenerateRecoveryCodes({ code }),
 
   // my account
   me: () => client.me(),

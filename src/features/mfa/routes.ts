@@ -7,14 +7,14 @@ import { AppError } from "../../http/errors.js";
 import { EmptyObject, errors, Uuid } from "../../http/schemas.js";
 import { userActor } from "../audit/audit.js";
 import type { OrganizationService } from "../organizations/service.js";
-import { ConfirmBody, ConfirmResponse, DisableBody, RecoveryCodes, SetupResponse, VerifyMfaBody } from "./schemas.js";
+import { ConfirmBody, ConfirmResponse, DisableBody, RecoveryCodes, RegenerateBody, SetupResponse, VerifyMfaBody } from "./schemas.js";
 import type { MfaActor, MfaService } from "./service.js";
 
 /** The enrolling party: a signed-in user or a sign-in held at enrolment by its setup token. */
 export function mfaActorOf(request: FastifyRequest): MfaActor {
   const p = request.principal;
   if (!p) throw new AppError("UNAUTHORIZED");
-  return p.kind === "setup" ? { userId: p.userId, orgId: p.orgId, setupTokenHash: p.setupTokenHash } : { userId: p.userId, orgId: p.orgId };
+  return p.kind === "setup" ? { userId: p.userId, orgId: p.orgId, setupTokenHash: p.setupTokenHash } : { userId: p.userId, orgId: p.orgId, sessionId: p.sessionId };
 }
 
 export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizations: OrganizationService }> = async (app, { mfa }) => {
@@ -78,12 +78,12 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
     schema: {
       operationId: "regenerateRecoveryCodes",
       tags: ["mfa"],
-      summary: "Replace all recovery codes",
+      summary: "Replace all recovery codes: needs a sign-in with MFA in the last 5 minutes, or a current code (403 otherwise)",
       security,
-      body: EmptyObject,
-      response: { 200: Type.Object({ recoveryCodes: RecoveryCodes }), ...errors(400, 401, 404, 413, 415) },
+      body: RegenerateBody,
+      response: { 200: Type.Object({ recoveryCodes: RecoveryCodes }), ...errors(400, 401, 403, 404, 413, 415, 429) },
     },
-  }, async (request) => ({ recoveryCodes: await mfa.regenerateRecoveryCodes(mfaActorOf(request), clientContext(request)) }));
+  }, async (request) => ({ recoveryCodes: await mfa.regenerateRecoveryCodes(userOf(request), request.body, clientContext(request)) }));
 
   app.post("/auth/verify-mfa", {
     schema: {

@@ -35,6 +35,10 @@ export const VerifyMfaBody = Type.Object(
   { additionalProperties: false, examples: [{ mfaChallengeToken: "mfa_challenge_9Zl2b0F3c2VjcmV0LWNoYWxsZW5nZQ", code: "123456" }] },
 );
 
+export const RegenerateBody = Type.Object(
+  { code: Type.Optional(Type.String({ pattern: "^[0-9]{6}$", description: "Ours: a current TOTP code, when this session did not pass MFA in the last 5 minutes" })) },
+  { additionalProperties: false },
+);
 export const DisableBody = Type.Object({ code: Type.String({ pattern: "^[0-9]{6}$" }) }, { additionalProperties: false });
 
 export const EnforceBody = Type.Object({ enforced: Type.Boolean() }, { additionalProperties: false, examples: [{ enforced: true }] });

@@ -18,7 +18,7 @@ import { recordAudit, selfAction, userResource, type AuditActor } from "../audit
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
 import type { LoginResponse } from "../auth/responses.js";
 import type { AuthService } from "../auth/service.js";
-import { withClientIp, type LimitService } from "../limits/service.js";
+import { withClientIp, type LimitService, type LimitSubject } from "../limits/service.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { createUserRepo } from "../users/repo.js";
@@ -38,6 +38,8 @@ export interface MfaActor {
   userId: string;
   orgId: string;
   setupTokenHash?: string;
+  /** The signed-in session (absent with a setup token): a confirmed enrolment counts as its MFA proof. */
+  sessionId?: string;
 }
 
 /** A signed-in user acting on their own factors, with the session the request came in on. */
@@ -86,7 +88,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
    * code however many requests replay it: a code refused as used may be the holder's own
    * double submit, or someone racing them with a code they watched being typed.
    */
-  async function recordRefusedCode(type: "MFA_CHALLENGE_VERIFY" | "MFA_DISABLE", user: User, org: Organization, check: TotpCheck, ctx: ClientContext) {
+  async function recordRefusedCode(type: "MFA_CHALLENGE_VERIFY" | "MFA_DISABLE" | "MFA_RECOVERY_CODES_REGENERATE", user: User, org: Organization, check: TotpCheck, ctx: ClientContext) {
     const reused = check.kind === "reused";
     await recordAudit(db, {
       type,
@@ -117,6 +119,31 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
   async function sessionHasRecentMfa(q: Queryable, actor: MfaSessionActor): Promise<boolean> {
     const session = await createSessionRepo(q).findSessionById(actor.sessionId);
     return Boolean(session && session.user_id === actor.userId && !session.revoked_at && hasRecentMfaProof(session.mfa_verified_at, clock()));
+  }
+
+  /**
+   * Step-up for a self-service change to the user's factors: a current code when one is
+   * given, else a session that passed MFA within the step-up window (403 otherwise).
+   */
+  async function proveRecentMfa(tx: Queryable, user: User, actor: MfaSessionActor, code: string | undefined) {
+    if (code !== undefined) {
+      const check = await checkTotp(tx, user.id, code);
+      return check.kind === "accepted" ? { ok: true as const, proof: "TOTP" } : { ok: false as const, check };
+    }
+    if (!(await sessionHasRecentMfa(tx, actor))) throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
+    return { ok: true as const, proof: "RECENT_MFA_SIGN_IN" };
+  }
+
+  /** A refused step-up code counts against the account's MFA failure limit, is audited, and is a 400. */
+  async function refuseStepUpCode(
+    type: "MFA_DISABLE" | "MFA_RECOVERY_CODES_REGENERATE",
+    refused: { check: TotpCheck; user: User; org: Organization },
+    subjects: LimitSubject[],
+    ctx: ClientContext,
+  ): Promise<never> {
+    await limits.recordFailure(subjects);
+    await recordRefusedCode(type, refused.user, refused.org, refused.check, ctx);
+    throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
   }
 
   /** Removes a user's MFA and ends their sessions and pending sign-ins; returns the revoked session ids. */
@@ -180,6 +207,9 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
           details: { method: "TOTP" },
         });
         let login: LoginResponse | null = null;
+        // The code just proved the new factor: for the step-up window this session counts as
+        // one that passed MFA (it may regenerate its codes at once, as after a sign-in).
+        if (actor.sessionId) await createSessionRepo(tx).markMfaVerified(actor.sessionId, user.id, now);
         if (actor.setupTokenHash) {
           const flow = await createLoginFlowRepo(tx).consumeLoginFlow(actor.setupTokenHash, "mfa_setup", now);
           if (!flow) throw new AppError("UNAUTHORIZED", "Invalid or expired MFA setup token");
@@ -264,21 +294,33 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
       notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
     },
 
-    async regenerateRecoveryCodes(actor: MfaActor, ctx: ClientContext): Promise<string[]> {
-      const { codes, user, org } = await db.transaction().execute(async (tx) => {
+    /**
+     * New recovery codes bypass the authenticator, so issuing them takes the same step-up
+     * as removing it: a current code, or a sign-in with MFA in the last five minutes (a
+     * stolen access token, or a session from before MFA was on, must not mint them).
+     */
+    async regenerateRecoveryCodes(actor: MfaSessionActor, proof: { code?: string }, ctx: ClientContext): Promise<string[]> {
+      const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
+      if (proof.code !== undefined) await limits.assertNotLocked(subjects);
+      const outcome = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
+        const proven = await proveRecentMfa(tx, user, actor, proof.code);
+        if (!proven.ok) return { ok: false as const, check: proven.check, user, org };
         const codes = await issueRecoveryCodes(tx, user.id);
         await recordAudit(tx, {
           type: "MFA_RECOVERY_CODES_REGENERATE",
           ...selfAction(user),
           org,
           ip: ctx.ip,
+          details: { proof: proven.proof },
         });
-        return { codes, user, org };
+        return { ok: true as const, codes, user, org };
       });
-      notify(user, org, "RECOVERY_CODES_REGENERATED", ctx);
-      return codes;
+      if (!outcome.ok) return refuseStepUpCode("MFA_RECOVERY_CODES_REGENERATE", outcome, subjects, ctx);
+      if (proof.code !== undefined) await limits.clear(subjects[0]!);
+      notify(outcome.user, outcome.org, "RECOVERY_CODES_REGENERATED", ctx);
+      return outcome.codes;
     },
 
     /**
@@ -324,30 +366,21 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (org.mfa_required) throw new AppError("FORBIDDEN", "Cannot disable MFA when enforced by organization");
         if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled");
-        if (proof.code !== undefined) {
-          const check = await checkTotp(tx, user.id, proof.code);
-          if (check.kind !== "accepted") return { ok: false as const, check, user, org };
-        } else if (!(await sessionHasRecentMfa(tx, actor))) {
-          throw new AppError("FORBIDDEN", RECENT_MFA_REQUIRED);
-        }
+        const proven = await proveRecentMfa(tx, user, actor, proof.code);
+        if (!proven.ok) return { ok: false as const, check: proven.check, user, org };
         await removeFactors(tx, user, now);
         await recordAudit(tx, {
           type: "MFA_DISABLE",
           ...selfAction(user),
           org,
           ip: ctx.ip,
-          details: { proof: proof.code !== undefined ? "TOTP" : "RECENT_MFA_SIGN_IN" },
+          details: { proof: proven.proof },
         });
         return { ok: true as const, user, org };
       });
-      if (outcome.ok) {
-        if (proof.code !== undefined) await limits.clear(subjects[0]!);
-        notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
-        return;
-      }
-      await limits.recordFailure(subjects);
-      await recordRefusedCode("MFA_DISABLE", outcome.user, outcome.org, outcome.check, ctx);
-      throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+      if (!outcome.ok) return refuseStepUpCode("MFA_DISABLE", outcome, subjects, ctx);
+      if (proof.code !== undefined) await limits.clear(subjects[0]!);
+      notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
     },
 
     /** What a user has (Flashback's status and methods). */

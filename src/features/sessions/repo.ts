@@ -104,6 +104,11 @@ export function createSessionRepo(db: Queryable) {
         .orderBy("last_used_at", "desc")
         .execute();
     },
+    /** Records that this live session of this user just proved its second factor (step-up). */
+    async markMfaVerified(sessionId: string, userId: string, now: Date): Promise<void> {
+      await db.updateTable("sessions").set({ mfa_verified_at: now })
+        .where("id", "=", sessionId).where("user_id", "=", userId).where("revoked_at", "is", null).execute();
+    },
     /** Revokes sessions matching the filter; returns the ids it revoked (for cache invalidation). */
     async revokeSessions(
       filter: { sessionId?: string; userId?: string; exceptSessionId?: string },

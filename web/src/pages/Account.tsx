@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, type Me, type OwnSession } from "../api";
+import { api, errorCode, type Me, type OwnSession } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Field, FormAlert, Status, Submit, errorMessage, useForm } from "../components/forms";
 import { MfaEnrol } from "../components/MfaEnrol";
@@ -121,6 +121,9 @@ function TwoFactor({ me, onChange }: { me: Me; onChange: () => void }) {
   const [code, setCode] = useState("");
   const disable = useForm({ codeFields: { INVALID_MFA_CODE: { field: "code", message: "That code is not valid." } } });
   const regen = useForm();
+  // Regenerating needs a recent MFA sign-in; past that window the server asks for a current code.
+  const [regenNeedsCode, setRegenNeedsCode] = useState(false);
+  const [regenCode, setRegenCode] = useState("");
 
   if (mode === "enrol") {
     return (
@@ -179,8 +182,20 @@ function TwoFactor({ me, onChange }: { me: Me; onChange: () => void }) {
           <p>
             Two-factor authentication is <strong>on</strong>.
           </p>
-          <form ref={regen.formRef} onSubmit={(e) => { e.preventDefault(); setConfirmRegen(true); }} className="stack">
+          <form
+            ref={regen.formRef}
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (regenNeedsCode && !/^\d{6}$/.test(regenCode.trim())) return regen.fail({ fields: { code: "Enter the 6-digit code from your app." } });
+              setConfirmRegen(true);
+            }}
+            noValidate
+            className="stack"
+          >
             <FormAlert message={regen.errors.form} />
+            {regenNeedsCode && (
+              <Field label="Current code from your app" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={7} value={regenCode} onChange={(e) => setRegenCode(e.target.value)} error={regen.errors.fields.code} />
+            )}
             <button type="submit">Regenerate recovery codes</button>
           </form>
           <ConfirmDialog
@@ -192,9 +207,17 @@ function TwoFactor({ me, onChange }: { me: Me; onChange: () => void }) {
             onConfirm={() =>
               void regen.submit(async () => {
                 setConfirmRegen(false);
-                const r = await api.regenerateRecoveryCodes();
-                setCodes(r.recoveryCodes);
-                setMode("codes");
+                try {
+                  const r = await api.regenerateRecoveryCodes(regenNeedsCode ? regenCode.trim() : undefined);
+                  setRegenCode("");
+                  setRegenNeedsCode(false);
+                  setCodes(r.recoveryCodes);
+                  setMode("codes");
+                } catch (err) {
+                  if (regenNeedsCode || errorCode(err) !== "FORBIDDEN") throw err;
+                  setRegenNeedsCode(true);
+                  regen.fail({ form: "To confirm it is you, enter a current code from your authenticator app, then regenerate." });
+                }
               })()
             }
           >
