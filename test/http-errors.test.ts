@@ -76,6 +76,38 @@ describeEachDatabase("error handling", (h) => {
     assert.deepEqual(several.json().validationErrors, { organizationName: "is required", email: "must not be blank" });
   });
 
+  test("text PostgreSQL cannot store (an unpaired surrogate) and names with line breaks are a 400 naming the field; nothing changes", async () => {
+    const org = await registerOrg(h);
+    const member = await createMember(h, org.orgId);
+    const json = { ...bearer(org.accessToken), "content-type": "application/json" };
+    const users = h.runtime.database.db.selectFrom("users").select(["name", "updated_at"]).where("id", "=", member.id);
+    const before = await users.executeTakeFirstOrThrow();
+    const surrogate = await h.inject({ method: "PATCH", url: `/api/v1/users/${member.id}`, headers: json, payload: '{"name":"a\\ud800b"}' });
+    expectErrorBody(surrogate, 400, "VALIDATION_ERROR");
+    assert.deepEqual(surrogate.json().validationErrors, { name: "must be valid Unicode (no unpaired surrogate)" });
+    const inKey = await h.inject({ method: "PATCH", url: `/api/v1/users/${member.id}`, headers: json, payload: '{"name":"Bob","\\udc00":1}' });
+    assert.equal(inKey.statusCode, 400);
+
+    for (const name of ["T\r\nBcc: spy@evil.test", "tab\there", "next\u0085line", "sep\u2028arator"]) {
+      const invite = await h.inject({ method: "POST", url: "/api/v1/users", headers: json, payload: { email: `x-${Math.random().toString(36).slice(2)}@example.test`, name } });
+      expectErrorBody(invite, 400, "VALIDATION_ERROR");
+      assert.equal(invite.json().message, "name must not contain line breaks or other control characters", JSON.stringify(name));
+      assert.equal((await h.inject({ method: "PATCH", url: `/api/v1/users/${member.id}`, headers: json, payload: { name } })).statusCode, 400);
+    }
+    const register = await h.inject({ method: "POST", url: "/api/v1/auth/register", payload: { organizationName: "Evil Corp\r\nX-Injected: yes", email: "boss@evil-corp.test", password: "Sup3r-Secret-Pass" } });
+    expectErrorBody(register, 400, "VALIDATION_ERROR");
+    assert.deepEqual(register.json().validationErrors, { organizationName: "must not contain line breaks or other control characters" });
+
+    assert.deepEqual(await users.executeTakeFirstOrThrow(), before, "the member is unchanged");
+    const created = await h.runtime.database.db.selectFrom("users").select("email").where("organization_id", "=", org.orgId).execute();
+    assert.equal(created.length, 2, "no one was invited");
+    assert.equal(await h.runtime.database.db.selectFrom("organizations").select("id").where("name", "like", "Evil Corp%").executeTakeFirst(), undefined);
+    // Names with accents, emoji (a surrogate pair) and punctuation are fine.
+    const ok = await h.inject({ method: "PATCH", url: `/api/v1/users/${member.id}`, headers: json, payload: { name: "Zoë O'Brien-Łukasz 🦊" } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().name, "Zoë O'Brien-Łukasz 🦊");
+  });
+
   test("a body-less POST refuses a body with fields and changes nothing, and takes a JSON content-type with no body", async () => {
     const org = await registerOrg(h);
     const admin = await enrolTotp(h, org.accessToken);

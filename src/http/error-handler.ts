@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, ERRORS, type ErrorCode } from "./errors.js";
+import { NAME_PATTERN, NAME_PATTERN_MESSAGE } from "./schemas.js";
 
 interface AjvError {
   keyword: string;
@@ -65,7 +66,7 @@ function describeAjvError(e: AjvError): [field: string, message: string] {
     case "format":
       return [path, e.params.format === "email" ? "must be a valid email address" : `must be a valid ${String(e.params.format)}`];
     case "pattern":
-      return [path, "has an invalid format"];
+      return [path, parent.pattern === NAME_PATTERN ? NAME_PATTERN_MESSAGE : "has an invalid format"];
     case "enum":
       return [path, `must be one of ${((e.params.allowedValues as unknown[]) ?? []).join(", ")}`];
     default:

@@ -46,6 +46,15 @@ export function errors(...statuses: number[]) {
 export const EmptyObject = Type.Object({}, { additionalProperties: false });
 
 export const Email = Type.String({ format: "email", minLength: 3, maxLength: 254 });
+/**
+ * A person's or an organization's name goes into mail subjects and lines, the
+ * console and the audit trail: one line of text, no control characters (a CR/LF
+ * in an organization's name let anyone shape the lines of the invitations it sends).
+ */
+export const NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$";
+export const NAME_PATTERN_MESSAGE = "must not contain line breaks or other control characters";
+export const PersonName = Type.String({ maxLength: 200, pattern: NAME_PATTERN });
+export const OrganizationName = Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN });
 export const PasswordInput = Type.String({ minLength: 1, maxLength: 1024 });
 /**
  * The pattern, not only ajv's `format: "uuid"`: that format also accepts `urn:uuid:…`,

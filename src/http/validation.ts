@@ -28,42 +28,57 @@ export function createValidatorCompiler(sharedSchemas: () => object[]): FastifyS
       loaded = true;
     }
     const ajv = httpPart === "body" ? strict : coercing;
-    return refuseNul(ajv.compile(schema as object)) as ReturnType<FastifySchemaCompiler<unknown>>;
+    return refuseUnstorableText(ajv.compile(schema as object)) as ReturnType<FastifySchemaCompiler<unknown>>;
   };
 }
 
 type Validator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
 /**
- * PostgreSQL text cannot hold U+0000: a NUL that reached a query would fail it
- * (a 500). Input that passed its schema is refused here instead, as a 400 naming
- * the field, for every body, query string and path parameter alike.
+ * PostgreSQL text cannot hold U+0000, and UTF-8 cannot hold a lone UTF-16
+ * surrogate (JSON's `"\ud800"`): either reaching a query failed it (a 500), or
+ * was silently stored as U+FFFD. Input that passed its schema is refused here
+ * instead, as a 400 naming the field, for every body, query string and path
+ * parameter alike.
  */
-function refuseNul(validate: Validator): Validator {
+function refuseUnstorableText(validate: Validator): Validator {
   const wrapped: Validator = (data) => {
     if (!validate(data)) {
       wrapped.errors = validate.errors ?? null;
       return false;
     }
-    const at = nulPath(data, "");
-    if (at === null) {
+    const found = unstorableText(data, "");
+    if (found === null) {
       wrapped.errors = null;
       return true;
     }
-    wrapped.errors = [{ keyword: "nul", instancePath: at, schemaPath: "#", params: {}, message: "must not contain NUL characters" }];
+    wrapped.errors = [{ keyword: "text", instancePath: found.path, schemaPath: "#", params: {}, message: found.message }];
     return false;
   };
   return wrapped;
 }
 
-/** The JSON pointer of the first string (or key) holding U+0000, or null. */
-function nulPath(value: unknown, path: string): string | null {
-  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+type WellFormed = string & { isWellFormed(): boolean };
+
+function textProblem(text: string): string | null {
+  if (text.includes("\u0000")) return "must not contain NUL characters";
+  // Node 20 has String.prototype.isWellFormed; TypeScript's ES2023 lib does not declare it.
+  if (!(text as WellFormed).isWellFormed()) return "must be valid Unicode (no unpaired surrogate)";
+  return null;
+}
+
+/** The JSON pointer of the first string (or key) PostgreSQL cannot store as text, and why. */
+function unstorableText(value: unknown, path: string): { path: string; message: string } | null {
+  if (typeof value === "string") {
+    const message = textProblem(value);
+    return message === null ? null : { path, message };
+  }
   if (value === null || typeof value !== "object") return null;
   for (const [key, child] of Object.entries(value)) {
     const childPath = `${path}/${key}`;
-    if (key.includes("\u0000")) return childPath;
-    const found = nulPath(child, childPath);
+    const message = textProblem(key);
+    if (message !== null) return { path: childPath, message };
+    const found = unstorableText(child, childPath);
     if (found !== null) return found;
   }
   return null;

@@ -199,9 +199,9 @@ describeEachDatabase("fuzzing every route", (h) => {
     for (const req of cases) {
       const res = await h.inject(req);
       assert.equal(res.statusCode, 400, `${req.method} ${req.url}: ${res.body}`);
-      // A field with a format (email) or an enumeration (mfaType) is refused by that rule before the NUL
-      // check: still a 400 with the message for that field.
-      assert.match(res.body, /NUL|must be a valid email address|Invalid MFA type specified/);
+      // A field with a format (email), a pattern (a name) or an enumeration (mfaType) is refused by that
+      // rule before the NUL check: still a 400 with the message for that field.
+      assert.match(res.body, /NUL|must be a valid email address|must not contain line breaks or other control characters|Invalid MFA type specified/);
     }
   });
 

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Email, Nullable, PasswordInput } from "../../http/schemas.js";
+import { Email, Nullable, OrganizationName, PasswordInput, PersonName } from "../../http/schemas.js";
 import { SLUG_PATTERN } from "../organizations/slug.js";
 
 /** The document's examples (test/openapi.test.ts checks each against its schema). */
@@ -75,10 +75,10 @@ export const LoginResponse = Type.Object(
 
 export const RegisterBody = Type.Object(
   {
-    organizationName: Type.String({ minLength: 1, maxLength: 200 }),
+    organizationName: OrganizationName,
     email: Email,
     password: PasswordInput,
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+    name: Type.Optional(PersonName),
     organizationSlug: Type.Optional(Type.String({ pattern: SLUG_PATTERN })),
   },
   { additionalProperties: false, examples: [{ organizationName: "Acme Corp", email: "admin@acme.test", password: "Sup3r-Secret-Pass" }] },

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Email, Nullable, PasswordInput, Uuid } from "../../http/schemas.js";
+import { Email, Nullable, PasswordInput, PersonName, Uuid } from "../../http/schemas.js";
 
 /**
  * A path id: a malformed one is a 400 VALIDATION_ERROR (checked here, before
@@ -45,7 +45,7 @@ export const UserListQuery = Type.Object({
 export const CreateUserBody = Type.Object(
   {
     email: Email,
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+    name: Type.Optional(PersonName),
     isOrgAdmin: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, examples: [{ email: "bob@acme.test", name: "Bob" }] },
@@ -53,7 +53,7 @@ export const CreateUserBody = Type.Object(
 
 export const PatchUserBody = Type.Object(
   {
-    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    name: Type.Optional(Nullable(PersonName)),
     isOrgAdmin: Type.Optional(Type.Boolean()),
     isActive: Type.Optional(Type.Boolean()),
   },
@@ -64,7 +64,7 @@ export const SetPasswordBody = Type.Object(
   {
     inviteToken: Type.String({ minLength: 1, maxLength: 512 }),
     password: PasswordInput,
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+    name: Type.Optional(PersonName),
   },
   { additionalProperties: false },
 );
