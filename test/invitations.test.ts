@@ -153,7 +153,7 @@ describeEachDatabase("invitations", (h) => {
     }
   });
 
-  test("resend-invitation replaces the link; 400 once accepted; deactivated invitees cannot accept", async () => {
+  test("resend-invitation replaces the link; 400 once accepted; deactivation kills the link for good", async () => {
     const org = await registerOrg(h);
     const { user, token: first } = await invite(h, org.accessToken, { email: "eve@acme.test", isOrgAdmin: true });
     const { result: res, mails } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`));
@@ -168,8 +168,12 @@ describeEachDatabase("invitations", (h) => {
     assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`)).statusCode, 400);
     assert.equal((await setPassword(h, decodeURIComponent(second), STRONG_PASSWORD)).statusCode, 401);
     await call(h, org.accessToken, "PATCH", `/api/v1/users/${user.id}`, { isActive: true });
+    // Reactivated, the link mailed before is still dead: only a new one works.
+    assert.equal((await setPassword(h, decodeURIComponent(second), STRONG_PASSWORD)).statusCode, 401);
+    const { mails: again } = await mailsDuring(h, () => call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`));
+    const third = decodeURIComponent(/token=([^&\s]+)/.exec(again[0]!.text)![1]!);
 
-    const accepted = await setPassword(h, decodeURIComponent(second), STRONG_PASSWORD);
+    const accepted = await setPassword(h, third, STRONG_PASSWORD);
     assert.equal(accepted.statusCode, 200);
     assert.equal(accepted.json().user.isOrgAdmin, true);
     const conflict = await call(h, org.accessToken, "POST", `/api/v1/users/${user.id}/resend-invitation`);
@@ -180,7 +184,7 @@ describeEachDatabase("invitations", (h) => {
     assert.equal((await call(h, org.accessToken, "POST", `/api/v1/users/${member.id}/resend-invitation`)).statusCode, 400);
 
     const resent = (await auditRows(h, org.orgId, "USER_UPDATE")).filter((r) => (r.details as { invitation?: string }).invitation === "RESENT");
-    assert.equal(resent.length, 1);
+    assert.equal(resent.length, 2);
   });
 
   test("re-inviting the EntryGuard way (delete, create again) kills the old link", async () => {

@@ -187,12 +187,19 @@ describeEachDatabase("forgot and reset password", (h) => {
     assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 401, 401]);
   });
 
-  test("a deactivated user gets no mail and cannot use an earlier link", async () => {
+  test("a deactivated user gets no mail and cannot use an earlier link, not even once reactivated", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);
     const token = await requestReset(h, org.slug, member.email);
-    await h.runtime.database.db.updateTable("users").set({ is_active: false }).where("id", "=", member.id).execute();
+    const patch = (isActive: boolean) =>
+      h.inject({ method: "PATCH", url: `/api/v1/users/${member.id}`, headers: bearer(org.accessToken), payload: { isActive } });
+    assert.equal((await patch(false)).statusCode, 200);
     assert.equal((await reset(h, token, NEW_PASSWORD)).statusCode, 401);
+    // An admin may deactivate because the mailbox was taken over: the link stays dead after reactivation.
+    assert.equal((await patch(true)).statusCode, 200);
+    assert.equal((await reset(h, token, NEW_PASSWORD)).statusCode, 401);
+    assert.ok((await loginTokens(h, org.slug, member.email, member.password)).accessToken, "the old password still works");
+    assert.equal((await patch(false)).statusCode, 200);
     const count = (await mailsTo(h, member.email)).length;
     assert.equal((await forgot(h, org.slug, member.email)).statusCode, 204);
     assert.equal((await mailsTo(h, member.email)).length, count);

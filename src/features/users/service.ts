@@ -4,7 +4,9 @@ import type { Queryable } from "../../db/types.js";
 import { AppError } from "../../http/errors.js";
 import { recordAudit, userResource, type AuditActor } from "../audit/audit.js";
 import { createLoginFlowRepo } from "../auth/login-flow-repo.js";
+import { createInvitationRepo } from "../invitations/repo.js";
 import { createOrganizationRepo } from "../organizations/repo.js";
+import { createPasswordRepo } from "../passwords/repo.js";
 import type { ClientContext, SessionService } from "../sessions/service.js";
 import { decodeCursor, encodeCursor, type MemberCursor } from "./cursor.js";
 import { createUserRepo, type MemberFilter, type MemberRow } from "./repo.js";
@@ -120,8 +122,12 @@ export function createUserService({ db, clock, sessions }: UserServiceDeps) {
         let revoked: string[] = [];
         if (deactivating) {
           revoked = await sessions.revoke(tx, { userId: id }, "user_deactivated");
-          // A sign-in half way through (MFA challenge, setup) must not finish either.
+          // A sign-in half way through (MFA challenge, setup) must not finish either, and no
+          // link mailed before (a password reset, an invitation) may work after a reactivation:
+          // the admin may have deactivated because the mailbox was taken over.
           await createLoginFlowRepo(tx).deleteLoginFlowsOfUser(id);
+          await createPasswordRepo(tx).usePasswordResetsOfUser(id, now);
+          await createInvitationRepo(tx).deletePendingInvitations(orgId, id);
         }
         await recordAudit(tx, {
           type: deactivating ? "USER_DEACTIVATE" : "USER_UPDATE",
