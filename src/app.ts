@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = createLimitService({
     db,
     clock,
-    rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures),
+    rules: defaultLimitRules(config.limitAccountFailures, config.limitIpFailures, config.limitRegistrations),
     store: createLimitCounterStore({ db, redis: deps.redis ?? null, log: app.log }),
   });
   const organizations = createOrganizationService({ db, clock, maxAgeMs: cacheMaxAgeMs });

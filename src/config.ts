@@ -33,6 +33,8 @@ export interface Config {
   /** Failed sign-ins before an account, or a client IP, is briefly locked (DESIGN.md, "Abuse limits"). */
   limitAccountFailures: number;
   limitIpFailures: number;
+  /** Sign-ups (organizations registered) per client IP per hour: EntryGuard documents 5. */
+  limitRegistrations: number;
   production: boolean;
   /** JWT iss/aud; derived from PUBLIC_URL so tokens of one deployment are not accepted by another. */
   issuer: string;
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(str("TRUST_PROXY"), problems),
     limitAccountFailures: int("LIMIT_ACCOUNT_FAILURES", 5, 1, 1000),
     limitIpFailures: int("LIMIT_IP_FAILURES", 50, 1, 100_000),
+    limitRegistrations: int("LIMIT_REGISTRATIONS", 5, 1, 100_000),
     production,
     issuer: publicUrl,
     audience: publicUrl,

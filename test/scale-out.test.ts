@@ -95,6 +95,7 @@ for (const variant of variants) {
         DATA_DIR: dataDir,
         // Every failed sign-in here comes from 127.0.0.1: keep the IP limit out of the account-limit counts.
         LIMIT_IP_FAILURES: "10000",
+        LIMIT_REGISTRATIONS: "100000",
         // The test process plays the load balancer.
         TRUST_PROXY: "loopback",
         ...(redis ? { REDIS_URL: redis.url } : {}),

@@ -30,7 +30,7 @@ async function serve(env: Record<string, string>): Promise<{ proc: ChildProcess;
   const port = await freePort();
   const proc = spawn(process.execPath, [join(ROOT, "bin/gatehouse.js"), "serve"], {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", LIMIT_IP_FAILURES: "100000" },
+    env: { ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", LIMIT_IP_FAILURES: "100000", LIMIT_REGISTRATIONS: "100000" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

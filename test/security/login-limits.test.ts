@@ -122,3 +122,28 @@ describeEachDatabase("abuse limits on sign-in", (h) => {
     assert.equal((await change(org.password)).statusCode, 200);
   });
 }, { env: { LIMIT_IP_FAILURES: "50" } });
+
+describeEachDatabase("abuse limits on sign-up", (h) => {
+  test("a client IP may try to register LIMIT_REGISTRATIONS times an hour, refused attempts included; then 429 and nothing is created", async () => {
+    const slug = `signup-${Date.now().toString(36)}`;
+    const register = (s: string, remoteAddress = "127.0.0.1") => h.inject({
+      method: "POST", url: "/api/v1/auth/register", remoteAddress,
+      payload: { organizationName: `Org ${s}`, organizationSlug: s, email: `admin@${s}.test`, password: "Sup3r-Secret-Pass" },
+    });
+    assert.equal((await register(`${slug}-a`)).statusCode, 201);
+    assert.equal((await register(`${slug}-a`)).statusCode, 400, "a taken slug is refused, and counts");
+    assert.equal((await register(`${slug}-b`)).statusCode, 201);
+    const limited = await register(`${slug}-c`);
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.json().error, "RATE_LIMITED");
+    assert.equal(limited.headers["retry-after"], "3600");
+    const orgs = () => h.runtime.database.db.selectFrom("organizations").select("slug").where("slug", "like", `${slug}-%`).execute();
+    assert.deepEqual((await orgs()).map((o) => o.slug).sort(), [`${slug}-a`, `${slug}-b`]);
+    // Another client is not held back, and signing in is not limited by sign-ups.
+    assert.equal((await register(`${slug}-d`, "192.0.2.7")).statusCode, 201);
+    assert.equal((await login(h, `${slug}-a`, `admin@${slug}-a.test`, "Sup3r-Secret-Pass")).statusCode, 200);
+    // The limit ends by itself.
+    h.clock.advance(3600_000 + 1000);
+    assert.equal((await register(`${slug}-c`)).statusCode, 201);
+  });
+}, { env: { LIMIT_REGISTRATIONS: "3" } });

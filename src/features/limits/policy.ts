@@ -25,13 +25,19 @@ export interface LimitRules {
   mfa: LimitRule;
   /** Password-reset mails to one account: not a failure, but a way to flood a victim's inbox. */
   resetMail: LimitRule;
+  /**
+   * Sign-ups from one client IP, each attempt counted (EntryGuard: 5 per IP per hour):
+   * every organization can send invitation mail, so open sign-up must not mint them freely.
+   */
+  register: LimitRule;
 }
 
-export function defaultLimitRules(accountThreshold = 5, ipThreshold = 50): LimitRules {
+export function defaultLimitRules(accountThreshold = 5, ipThreshold = 50, registrationsPerHour = 5): LimitRules {
   return {
     account: { threshold: accountThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
     ip: { threshold: ipThreshold, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
     mfa: { threshold: accountThreshold * 2, windowSeconds: 900, baseLockSeconds: 30, maxLockSeconds: 900 },
     resetMail: { threshold: 3, windowSeconds: 3600, baseLockSeconds: 900, maxLockSeconds: 3600 },
+    register: { threshold: registrationsPerHour, windowSeconds: 3600, baseLockSeconds: 3600, maxLockSeconds: 3600 },
   };
 }
