@@ -1,6 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
@@ -91,6 +91,32 @@ describe("the web console is served at / with its security and caching headers",
     assert.equal(post.json().error, "NOT_FOUND");
     const api = await get("/api/v1/auth/me");
     assert.equal(api.statusCode, 401, "existing routes are untouched");
+  });
+});
+
+describe("a console rebuilt under a running server", () => {
+  test("index.html is read again when it changes on disk, so it names the assets that exist now", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gatehouse-rebuild-"));
+    mkdirSync(join(root, "assets"));
+    const page = (asset: string) => `<!doctype html><html><head><script type="module" src="/assets/${asset}"></script></head><body></body></html>`;
+    writeFileSync(join(root, "index.html"), page("index-OLD.js"));
+    const app = Fastify();
+    await app.register(consoleRoutes, { root });
+    try {
+      const first = await app.inject({ method: "GET", url: "/" });
+      assert.match(first.body, /index-OLD\.js/);
+      writeFileSync(join(root, "index.html"), page("index-NEW-and-longer.js"));
+      const second = await app.inject({ method: "GET", url: "/account", headers: { "if-none-match": String(first.headers.etag) } });
+      assert.equal(second.statusCode, 200, "the old ETag no longer matches");
+      assert.match(second.body, /index-NEW-and-longer\.js/);
+      assert.notEqual(second.headers.etag, first.headers.etag);
+      // Caught between the old file's removal and the new one's write: the last complete read.
+      rmSync(join(root, "index.html"));
+      assert.match((await app.inject({ method: "GET", url: "/" })).body, /index-NEW-and-longer\.js/);
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -77,12 +77,12 @@ export const consoleRoutes: FastifyPluginAsync<{ root?: string; signup?: "open" 
     return;
   }
 
-  const index = withServerMeta(readFileSync(indexFile, "utf8"), { signup: options.signup ?? "open" });
-  const etag = `"${createHash("sha256").update(index).digest("base64url").slice(0, 27)}"`;
+  const index = indexReader(indexFile, options.signup ?? "open");
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { body, etag } = index();
     reply.headers({ ...HTML_HEADERS, "cache-control": "no-cache", etag });
     if (request.headers["if-none-match"] === etag) return reply.code(304).send();
-    return reply.send(index);
+    return reply.send(body);
   };
 
   await app.register(fastifyStatic, {
@@ -99,3 +99,28 @@ export const consoleRoutes: FastifyPluginAsync<{ root?: string; signup?: "open" 
   app.get("/*", { schema: { hide: true } }, async (request, reply) =>
     isConsolePath(request.url.split("?")[0]!) ? sendIndex(request, reply) : reply.callNotFound());
 };
+
+/**
+ * index.html as it is on disk now. A rebuild of the console under a running server
+ * replaces the hashed assets; an index.html read once at start would go on naming the
+ * deleted ones, and every visitor would get a blank page until a restart. One stat per
+ * page load (not per asset) keeps them in step; a file caught half-written keeps the
+ * last complete read.
+ */
+function indexReader(indexFile: string, signup: "open" | "closed"): () => { body: Buffer; etag: string } {
+  let cached: { stamp: string; body: Buffer; etag: string } | null = null;
+  const read = (stamp: string) => {
+    const body = withServerMeta(readFileSync(indexFile, "utf8"), { signup });
+    return { stamp, body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
+  };
+  return () => {
+    try {
+      const stat = statSync(indexFile);
+      const stamp = `${stat.mtimeMs}:${stat.size}`;
+      if (cached?.stamp !== stamp) cached = read(stamp);
+    } catch (err) {
+      if (!cached) throw err;
+    }
+    return cached!;
+  };
+}
