@@ -6,6 +6,7 @@ import { bearer, registerOrg } from "./helpers/api.js";
 import { checkPassword, type PasswordPolicy as ServerPolicy } from "../src/features/passwords/policy.js";
 import { SLUG_PATTERN } from "../src/features/organizations/slug.js";
 import { SLUG_RE, checkRules, validateSettings, type SettingsDraft } from "../web/src/rules.js";
+import { localDayStart } from "../web/src/format.js";
 
 /**
  * The console checks forms before it sends them (web/src/rules.ts). Those checks
@@ -82,4 +83,19 @@ test("the live checklist marks a rule unmet exactly when the server reports it b
     }),
     { numRuns: 500 },
   );
+});
+
+test("the audit page's date filter means the reader's own days, as its list shows local times", () => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = "America/Los_Angeles";
+    assert.equal(localDayStart("2026-11-30"), "2026-11-30T08:00:00.000Z");
+    assert.equal(localDayStart("2026-11-30", 1), "2026-12-01T08:00:00.000Z", "To is inclusive: up to the next local midnight");
+    assert.equal(localDayStart("2026-03-08", 1), "2026-03-09T07:00:00.000Z", "a day with a clock change");
+    process.env.TZ = "Asia/Tokyo";
+    assert.equal(localDayStart("2026-12-01"), "2026-11-30T15:00:00.000Z");
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
 });

@@ -14,3 +14,13 @@ export function describeDevice(ua: string | null): string {
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? ua.slice(0, 40);
 }
+
+/**
+ * The instant a calendar day (`YYYY-MM-DD`, as a date input gives it) begins where the
+ * reader is, `plusDays` later: the audit list shows local times, so its date filter must
+ * mean local days too ("To" inclusive = before the next local midnight).
+ */
+export function localDayStart(date: string, plusDays = 0): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + plusDays).toISOString();
+}

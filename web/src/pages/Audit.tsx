@@ -4,7 +4,7 @@ import { EVENT_TYPES, describeEntry } from "../audit-sentences";
 import { Field, FormAlert, Status, Submit, describeError, errorMessage, useForm } from "../components/forms";
 import { Page } from "../components/Page";
 import { downloadText } from "../components/RecoveryCodes";
-import { formatDate } from "../format";
+import { formatDate, localDayStart } from "../format";
 
 interface Filters {
   eventType: string;
@@ -15,14 +15,13 @@ interface Filters {
 
 const EMPTY: Filters = { eventType: "", actorEmail: "", from: "", to: "" };
 
-/** Dates as the API takes them: `from` at midnight UTC, `to` inclusive of its whole day (the API's bound is exclusive). */
+/** Dates as the API takes them: `from` at the reader's local midnight, `to` inclusive of its whole local day (the API's bound is exclusive). */
 function toQuery(f: Filters): Omit<AuditQuery, "page" | "size"> {
-  const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   return {
     ...(f.eventType ? { eventType: f.eventType } : {}),
     ...(f.actorEmail.trim() ? { actorEmail: f.actorEmail.trim() } : {}),
-    ...(f.from ? { from: f.from } : {}),
-    ...(f.to ? { to: nextDay(f.to) } : {}),
+    ...(f.from ? { from: localDayStart(f.from) } : {}),
+    ...(f.to ? { to: localDayStart(f.to, 1) } : {}),
   };
 }
 
