@@ -28,6 +28,7 @@ describeEachDatabase("invitations", (h) => {
     const match = /http:\/\/gatehouse\.test\/set-password\?token=([^&\s]+)&org=([a-z0-9-]+)$/m.exec(mails[0]!.text);
     assert.ok(match, mails[0]!.text);
     assert.equal(match[2], org.slug, "the link names the organization, for the console's password checklist");
+    assert.ok(mails[0]!.text.includes(`sign in at http://gatehouse.test/sign-in with organization "${org.slug}"`), "the mail says how to sign in once the link is spent");
     const token = decodeURIComponent(match[1]!);
 
     const db = h.runtime.database.db;

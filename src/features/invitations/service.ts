@@ -67,6 +67,9 @@ export function createInvitationService({ db, config, clock, hasher, mail, auth 
         `Choose your password here (the link works once, until ${invite.expiresAt.toISOString()}):`,
         link,
         "",
+        // The link is used once; signing in afterwards needs the organization's slug.
+        `Afterwards, sign in at ${config.publicUrl}/sign-in with organization "${org.slug}" and this email address.`,
+        "",
         "If you did not expect this invitation, ignore this mail.",
       ].join("\n"),
     });

@@ -204,10 +204,10 @@ function SignedInNotice({ action }: { action: string }) {
   );
 }
 
-function MissingToken({ title, what }: { title: string; what: string }) {
+function MissingToken({ title, what, used }: { title: string; what: string; used?: string }) {
   return (
     <Page title={title} narrow>
-      <p className="notice">This page needs the link from your {what} mail. Open the link again, or ask for a new one.</p>
+      <p className="notice">This page needs the link from your {what} mail. Open the link again, or ask for a new one.{used ? ` ${used}` : ""}</p>
       <p className="links">
         <Link to="/sign-in">Go to sign-in</Link>
       </p>
@@ -240,7 +240,7 @@ export function SetPasswordPage({ query }: { query: URLSearchParams }) {
   const session = useSession();
   const token = useLinkToken(query);
   const organizationSlug = useLinkOrganization(query);
-  if (!token) return <MissingToken title="Accept your invitation" what="invitation" />;
+  if (!token) return <MissingToken title="Accept your invitation" what="invitation" used="If you already chose your password with it, sign in instead." />;
   return (
     <Page title="Accept your invitation" narrow intro={<p>Welcome! Choose the password you will sign in with.</p>}>
       <SignedInNotice action="Accepting the invitation" />
@@ -248,8 +248,14 @@ export function SetPasswordPage({ query }: { query: URLSearchParams }) {
         submitLabel="Set password and continue"
         organizationSlug={organizationSlug}
         withName
-        invalidLinkMessage="This invitation link is invalid, used or expired. Ask your administrator to send a new one."
-        onSubmit={async (password, name) => session.advance(await api.setPassword({ inviteToken: token, password, ...(name ? { name } : {}) }), null)}
+        invalidLinkMessage="This invitation link is invalid, used or expired. If you already chose your password with it, sign in; otherwise ask your administrator to send a new one."
+        onSubmit={async (password, name) => {
+          const res = await api.setPassword({ inviteToken: token, password, ...(name ? { name } : {}) });
+          // The link is spent: if enrolment is left half-way, the sign-in page must know the organization.
+          const slug = res.user?.organizationSlug ?? organizationSlug;
+          if (slug) rememberSlug(slug);
+          session.advance(res, null);
+        }}
       />
     </Page>
   );
