@@ -7,7 +7,7 @@ import { createInvalidationHub, INVALIDATION_CHANNEL } from "./cluster/invalidat
 import { startPgListener, type PgListener } from "./cluster/pg-listener.js";
 import { closeRedis, connectRedis, createRedisClient } from "./cluster/redis.js";
 import type { Config } from "./config.js";
-import { openPGlite, openPostgres, type Database } from "./db/connection.js";
+import { openPGlite, openReachablePostgres, type Database } from "./db/connection.js";
 import { startEmbeddedVacuum } from "./db/embedded-vacuum.js";
 import { runEvery } from "./db/periodic.js";
 import { startPurge } from "./db/purge-expired.js";
@@ -34,7 +34,7 @@ export interface Runtime {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolMax, { preparedStatements: config.databasePreparedStatements }) : openPGlite(join(config.dataDir, "pgdata"));
+  return config.databaseUrl ? openReachablePostgres(config.databaseUrl, config.databasePoolMax, { preparedStatements: config.databasePreparedStatements }) : openPGlite(join(config.dataDir, "pgdata"));
 }
 
 /** Everything `serve` needs: database migrated, keys ready, app built (not listening). */

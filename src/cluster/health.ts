@@ -4,7 +4,19 @@ import type { DB } from "../db/schema.js";
 import { isSchemaCurrent } from "../db/migrate.js";
 import { redisReachable } from "./redis.js";
 
-export type CheckState = "ok" | "down" | "pending";
+export type CheckState = "ok" | "down" | "pending" | "unknown";
+
+/** A database that hangs instead of refusing must still get an answer to the balancer in time. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
+
+function withinTimeout<T>(work: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), READINESS_CHECK_TIMEOUT_MS);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export interface Readiness {
   ready: boolean;
@@ -22,8 +34,10 @@ export interface Readiness {
  */
 export async function checkReadiness(deps: { db: Kysely<DB>; listening?: () => boolean; redis?: Redis | null }): Promise<Readiness> {
   const checks: Record<string, CheckState> = {};
-  checks.database = await sql`SELECT 1`.execute(deps.db).then(() => "ok" as const, () => "down" as const);
-  checks.migrations = checks.database === "ok" && (await isSchemaCurrent(deps.db)) ? "ok" : "pending";
+  checks.database = await withinTimeout(sql`SELECT 1`.execute(deps.db).then(() => "ok" as const, () => "down" as const), "down" as const);
+  // With the database down, whether a migration is due cannot be known.
+  checks.migrations = checks.database !== "ok" ? "unknown"
+    : await withinTimeout(isSchemaCurrent(deps.db).then((current) => (current ? "ok" as const : "pending" as const), () => "unknown" as const), "unknown" as const);
   if (deps.listening) checks.listener = deps.listening() ? "ok" : "down";
   if (deps.redis) checks.redis = (await redisReachable(deps.redis)) ? "ok" : "down";
   const ready = checks.database === "ok" && checks.migrations === "ok" && checks.listener !== "down";

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { lockDataDir } from "./data-dir-lock.js";
 import { initDataDirApart, isInitialized } from "./pglite-init.js";
@@ -41,11 +41,44 @@ function preparingClient(names: StatementNames): typeof pg.Client {
  * `preparedStatements: false` for a pooler that cannot keep them: PgBouncer in
  * transaction mode before 1.21, or with max_prepared_statements = 0.
  */
+/**
+ * openPostgres, then one round trip, so that a server that cannot be reached fails the
+ * start (or a CLI command) with a line that names DATABASE_URL and where it points,
+ * never its password, instead of a bare "connect ECONNREFUSED" from the first migration.
+ */
+export async function openReachablePostgres(url: string, max?: number, options?: { preparedStatements?: boolean }): Promise<Database> {
+  const database = await openPostgres(url, max, options);
+  try {
+    await database.db.executeQuery(CompiledQuery.raw("SELECT 1"));
+    return database;
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw new Error(`cannot reach PostgreSQL at ${describeTarget(url)} (DATABASE_URL): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return "the configured address";
+  }
+}
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+
 export async function openPostgres(url: string, max = 10, { preparedStatements = true } = {}): Promise<Database> {
   const pool = new pg.Pool({
     ...(preparedStatements ? { Client: preparingClient(new StatementNames()) } : {}),
     connectionString: url,
     max,
+    // A server that accepts the TCP connection and never answers (a hung host, a black-holed
+    // route) must fail the start-up or the request in seconds, not hang it for good.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Established connections whose peer vanished are found by TCP keepalive, not a next write.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
