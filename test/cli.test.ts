@@ -202,6 +202,19 @@ describeEachDatabase("gatehouse CLI on the server's data", (h) => {
     assert.equal(moved.find((u) => u.keyId === newId)!.passwordHashes, 1, "re-hashed under the new key at sign-in");
     assert.equal((await login(h, org.slug, unpepperedEmail, STRONG_PASSWORD)).statusCode, 200, "the suite's server reads the data again");
   });
+
+  test("keys master reports a master key dropped too soon as missing, though the server refuses to start without it", async () => {
+    const oldId = keyIdOf(Buffer.from(h.childEnv().GATEHOUSE_SECRET_KEY!, "base64"));
+    const onlyNew = { ...h.childEnv(), GATEHOUSE_SECRET_KEY: generateMasterKey().toString("base64") };
+    const [listed, migrated] = await h.whileStopped(async () => [
+      await gatehouse(onlyNew, "keys", "master", "--json"),
+      await gatehouse(onlyNew, "migrate"),
+    ]);
+    const missing = (JSON.parse(succeeded(listed).stdout) as MasterKeyUsage[]).find((u) => u.keyId === oldId)!;
+    assert.equal(missing.state, "missing");
+    assert.ok(missing.signingKeys >= 1, "the signing keys sealed under it");
+    assert.equal(migrated!.code, 0, "migrate needs no master key either");
+  });
 }, { persistent: true });
 
 /** Usage is checked before any database opens: these need only a configuration. */

@@ -1,14 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { TSchema } from "@sinclair/typebox";
+import type { Kysely } from "kysely";
 import type { Config } from "../config.js";
-import type { Organization } from "../db/schema.js";
+import { resolveMasterKeys } from "../crypto/master-key.js";
+import { createSecretBox, type SecretBox } from "../crypto/secretbox.js";
+import { migrate } from "../db/migrate.js";
+import type { DB, Organization } from "../db/schema.js";
 import { toAppError } from "../http/error-handler.js";
 import { AppError } from "../http/errors.js";
 import { createValidatorCompiler } from "../http/validation.js";
 import { createOrganizationRepo } from "../features/organizations/repo.js";
 import type { AuditActor } from "../features/audit/audit.js";
 import type { ClientContext } from "../features/sessions/service.js";
-import { startRuntime, type Runtime } from "../runtime.js";
+import { openDatabase, startRuntime, type Runtime } from "../runtime.js";
 
 /** Exit codes of every command: 0 done, 1 failed (not found, refused), 2 usage (bad flags or values). */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -63,6 +67,23 @@ export async function findOrganization(runtime: Runtime, slug: string): Promise<
   const org = await createOrganizationRepo(runtime.database.db).findOrganizationBySlug(slug.trim().toLowerCase());
   if (!org) throw new AppError("NOT_FOUND", `no organization with slug ${slug}`);
   return org;
+}
+
+/**
+ * The database (migrated) and the master keys, without the rest of the runtime: what the
+ * `keys` commands need. The runtime also loads the signing keys, which fails when one is
+ * sealed under a master key no longer listed: exactly the state `keys master` must report.
+ */
+export async function withDatabaseAndKeys<T>(config: Config, fn: (deps: { db: Kysely<DB>; box: SecretBox }) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config);
+  try {
+    await migrate(database.db);
+    const { keys, warning } = resolveMasterKeys(config.secretKeys, config.dataDir);
+    if (warning) console.error(`warning: ${warning}`);
+    return await fn({ db: database.db, box: createSecretBox(keys) });
+  } finally {
+    await database.close();
+  }
 }
 
 /** Runs a command body with the common exit-code rules. */

@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
 import { loadSigningKeys, retireOldSigningKeys, rotateSigningKey } from "../features/keys/service.js";
 import { masterKeyUsage, resealUnderCurrentKey, type MasterKeyUsage } from "../features/keys/master-keys.js";
-import { EXIT, parseFlags, printTable, runCommand, showHelp, UsageError, withRuntime } from "./common.js";
+import { EXIT, parseFlags, printTable, runCommand, showHelp, UsageError, withDatabaseAndKeys } from "./common.js";
 
 export const KEYS_USAGE = `Usage:
   gatehouse keys rotate [--json]
@@ -66,11 +66,10 @@ export async function keysCommand(argv: string[], config: Config): Promise<numbe
     if (sub !== "rotate" && sub !== "list" && sub !== "master" && sub !== "reseal") throw new UsageError(sub ? `unknown keys command: ${sub}` : "keys needs a command");
     const { values } = parseFlags(rest, { json: { type: "boolean" } });
     if (values.help) return showHelp(KEYS_USAGE);
-    return withRuntime(config, async (runtime) => {
-      const db = runtime.database.db;
+    return withDatabaseAndKeys(config, async ({ db, box }) => {
       if (sub === "rotate") {
         const now = new Date();
-        await rotateSigningKey(db, runtime.box, now);
+        await rotateSigningKey(db, box, now);
         const { retired, deleted } = await retireOldSigningKeys(db, now, config.accessTokenTtl + RELOAD_MARGIN_SECONDS);
         const rows = await keyRows(db);
         if (!values.json) {
@@ -81,11 +80,11 @@ export async function keysCommand(argv: string[], config: Config): Promise<numbe
         print(await keyRows(db), values.json === true);
       } else {
         if (sub === "reseal") {
-          const done = await resealUnderCurrentKey(db, runtime.box);
+          const done = await resealUnderCurrentKey(db, box);
           const unreadable = done.unreadable ? `; ${done.unreadable} sealed under a master key no longer listed, left as they are` : "";
-          console.error(`re-sealed ${done.totpSecrets} TOTP secret(s) and ${done.signingKeys} signing key(s) under ${runtime.box.currentKeyId}${unreadable}`);
+          console.error(`re-sealed ${done.totpSecrets} TOTP secret(s) and ${done.signingKeys} signing key(s) under ${box.currentKeyId}${unreadable}`);
         }
-        printMasterKeys(await masterKeyUsage(db, runtime.box), values.json === true);
+        printMasterKeys(await masterKeyUsage(db, box), values.json === true);
       }
       return EXIT.OK;
     });
