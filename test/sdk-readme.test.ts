@@ -35,11 +35,12 @@ function project(source: string): { dir: string; file: string } {
   return { dir, file };
 }
 
-function typeErrors(file: string): string[] {
+/** Under a bundler's resolution and under Node's own (NodeNext, as this repository's tsconfig.json). */
+function typeErrors(file: string, resolution: "bundler" | "nodenext"): string[] {
   const program = ts.createProgram([file], {
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    module: resolution === "bundler" ? ts.ModuleKind.ESNext : ts.ModuleKind.NodeNext,
+    moduleResolution: resolution === "bundler" ? ts.ModuleResolutionKind.Bundler : ts.ModuleResolutionKind.NodeNext,
     strict: true,
     noEmit: true,
     skipLibCheck: true,
@@ -50,9 +51,9 @@ function typeErrors(file: string): string[] {
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 
-test("the README's SDK example is short, imports Gatehouse from ./sdk and type-checks", (t) => {
+test("the README's SDK example is short, imports Gatehouse from ./sdk/index.js and type-checks under both resolutions", (t) => {
   const source = readmeExample();
-  assert.match(source, /import \{ Gatehouse \} from "\.\/sdk";/);
+  assert.match(source, /import \{ Gatehouse \} from "\.\/sdk\/index\.js";/);
   assert.match(source, /\.signIn\(/);
   assert.match(source, /onMfaCode/);
   assert.match(source, /\.enforceOrganizationMfa\(true\)/);
@@ -60,7 +61,8 @@ test("the README's SDK example is short, imports Gatehouse from ./sdk and type-c
   assert.ok(lines.length <= 10, `ten lines, not ${lines.length}`);
   const { dir, file } = project(source);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.deepEqual(typeErrors(file), []);
+  assert.deepEqual(typeErrors(file, "bundler"), []);
+  assert.deepEqual(typeErrors(file, "nodenext"), [], "as tsconfig.json resolves: the import names the file");
 });
 
 describeEachDatabase("the README's SDK example against a live server", (h) => {
