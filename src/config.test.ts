@@ -54,3 +54,13 @@ test("SESSION_MAX_LIFETIME is unset by default, else whole seconds from 5 minute
     assert.throws(() => loadConfig({ SESSION_MAX_LIFETIME: bad }), /SESSION_MAX_LIFETIME: must be a whole number from 300 to 31536000/, bad);
   }
 });
+
+test("HOST is an IP address or a host name, and PORT a real port, refused at start rather than at listen", () => {
+  for (const host of ["127.0.0.1", "::", "0.0.0.0", "::1", "localhost", "gatehouse.internal", "my-host-1"]) {
+    assert.equal(loadConfig({ HOST: host }).host, host);
+  }
+  for (const host of ["999.1.1.1", "1.2.3", "bad host", "-leading.example", "under_score", "a..b"]) {
+    assert.throws(() => loadConfig({ HOST: host }), (err: ConfigError) => err.problems.length === 1 && err.problems[0]!.startsWith("HOST: "), host);
+  }
+  assert.throws(() => loadConfig({ PORT: "0" }), (err: ConfigError) => err.problems[0]!.startsWith("PORT: "));
+});

@@ -87,8 +87,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 
   const production = env.NODE_ENV === "production";
-  const port = int("PORT", 3000, 0, 65535);
+  // Not 0 (any free port): PUBLIC_URL's default, hence the tokens' issuer and mailed links, names it.
+  const port = int("PORT", 3000, 1, 65535);
   const host = str("HOST") ?? "0.0.0.0";
+  if (!isListenHost(host)) problems.push(`HOST: must be an IP address or a host name, got ${JSON.stringify(host)}`);
   const secretKeys = parseSecretKeys(str("GATEHOUSE_SECRET_KEY"), problems);
   if (production && secretKeys === null) {
     problems.push("GATEHOUSE_SECRET_KEY: required when NODE_ENV=production (32 random bytes, base64)");
@@ -150,4 +152,15 @@ function parseSecretKeys(raw: string | null, problems: string[]): Buffer[] | nul
     return null;
   }
   return keys;
+}
+
+/**
+ * An IPv4 or IPv6 literal, or a host name (RFC 1123 labels). Dotted digits that are no
+ * IPv4 address (999.1.1.1) are refused here: as a "name" they failed only at listen,
+ * after the database had opened and migrated.
+ */
+export function isListenHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  if (/^[\d.]+$/.test(host)) return false;
+  return host.length <= 253 && host.split(".").every((label) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(label));
 }

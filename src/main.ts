@@ -65,9 +65,20 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   if (runtime.migrated.length > 0) console.log(`applied migrations: ${runtime.migrated.join(", ")}`);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
+    throw new Error(`cannot listen on ${config.host}:${config.port} (HOST, PORT): ${err instanceof Error ? err.message : String(err)}`);
+  });
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   console.log(`Gatehouse is listening on http://${shownHost}:${config.port} (${runtime.database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})`);
+}
+
+/** Stands in for a configuration that failed to load while only help is asked for; any use reports the failure. */
+function unusableConfig(error: ConfigError): Config {
+  return new Proxy({} as Config, {
+    get() {
+      throw error;
+    },
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -84,11 +95,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Asking a host command for its usage needs no configuration; anything else does.
+    if (!rest.some((a) => a === "--help" || a === "-h")) {
       for (const line of err.problems) console.error(`config error: ${line}`);
       return 2;
     }
-    throw err;
+    config = unusableConfig(err);
   }
   switch (command) {
     case "serve":
@@ -123,6 +136,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) console.error(`config error: ${line}`);
+      process.exit(2);
+    }
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

@@ -238,6 +238,15 @@ describe("gatehouse usage", () => {
       for (const command of ["serve", "migrate", "org", "admin", "keys", "audit"]) assert.match(top.stdout, new RegExp(`^  ${command} `, "m"));
       assert.match(nested.stdout, /gatehouse org settings set --org SLUG key=value/);
 
+      // Usage needs no configuration; anything else with a bad one is its config error and exit 2.
+      const broken = { ...env, PORT: "abc", NODE_ENV: "production", GATEHOUSE_SECRET_KEY: "" };
+      const helps = await Promise.all(["org", "admin", "keys", "audit"].map((c) => gatehouse(broken, c, "--help")));
+      for (const r of helps) assert.equal(r.code, 0, r.stderr);
+      assert.match(helps[2]!.stdout, /gatehouse keys master/);
+      const refused = await gatehouse(broken, "org", "list");
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /^config error: PORT: /m);
+
       const [badValue, noPassword, unknown] = await Promise.all([
         gatehouse(env, "org", "settings", "set", "--org", "acme", "passwordMinLength=3"),
         // execFile's standard input is a pipe, not a terminal: nobody to ask.
