@@ -30,6 +30,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
   const adminEmail = `admin@${slug}.test`;
   const memberEmail = `bob@${slug}.test`;
   let secret = "";
+  let adminSecret = "";
   let recoveryCodes: string[] = [];
 
   const url = (path: string) => `${server.baseUrl}${path}`;
@@ -203,7 +204,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByText("Your organization now requires two-factor authentication. Sign in again to set it up.").waitFor();
     await signIn(admin, adminEmail, ADMIN_PASSWORD);
     await heading(admin, "Set up two-factor authentication").waitFor();
-    const adminSecret = (await admin.getByTestId("totp-secret").innerText()).trim();
+    adminSecret = (await admin.getByTestId("totp-secret").innerText()).trim();
     await admin.getByLabel("6-digit code from the app").fill(nextCode(adminSecret));
     await admin.getByRole("button", { name: "Turn on two-factor authentication" }).click();
     await heading(admin, "Save your recovery codes").waitFor();
@@ -485,9 +486,15 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await ctx.close();
   });
 
-  test("the admin changes their password: a wrong current one is flagged at its field", async () => {
+  test("the admin changes their password: a wrong current one is flagged at its field; the session list follows", async () => {
+    // Signed in on a second device too, which the change will sign out.
+    const elsewhere = new GatehouseClient({ baseUrl: server.baseUrl });
+    await elsewhere.signIn({ organizationSlug: slug, email: adminEmail, password: ADMIN_PASSWORD }, { onMfaCode: () => nextCode(adminSecret) });
     await admin.getByRole("link", { name: "My account" }).click();
     await heading(admin, "My account").waitFor();
+    const sessions = admin.getByRole("region", { name: "My sessions" }).locator("li");
+    await admin.getByRole("region", { name: "My sessions" }).getByText("This device").waitFor();
+    assert.equal(await sessions.count(), 2);
     await admin.getByLabel("Current password").fill("not-my-password");
     // Every password field can show what was typed, and hides it again.
     const current = admin.getByLabel("Current password");
@@ -531,6 +538,8 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByLabel("Current password").fill(ADMIN_PASSWORD);
     await admin.getByRole("button", { name: "Change password" }).click();
     await admin.getByRole("status").filter({ hasText: "Password changed." }).waitFor();
+    await sessions.nth(1).waitFor({ state: "detached" });
+    assert.equal(await sessions.count(), 1, "the other device's session is gone from the list without a reload");
   });
 
   test("pages at phone width and in dark mode", async () => {
@@ -612,7 +621,7 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await member.getByLabel("Current code from your app").fill("000000");
     assert.equal(await member.getByTestId("mfa-disable-explained").count(), 0, "no longer required: turning off is offered");
     await member.getByRole("button", { name: "Turn off two-factor authentication" }).click();
-    await member.locator('[data-field="code"] .field-error').getByText("is not a valid current code").waitFor();
+    await member.locator('[data-field="code"] .field-error').getByText("That code is not valid, or was already used. Enter the current code from your app.").waitFor();
     await member.getByLabel("Current code from your app").fill(nextCode());
     await member.getByRole("button", { name: "Turn off two-factor authentication" }).click();
     await member.getByRole("status").filter({ hasText: "Two-factor authentication is off." }).waitFor();

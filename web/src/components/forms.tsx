@@ -17,6 +17,11 @@ export interface ErrorMapping {
   codeFields?: Record<string, { field: string; message?: string }>;
   /** Error codes whose message for the whole form is better said in the page's words (e.g. an expired link). */
   formMessages?: Record<string, string>;
+  /**
+   * The page's own sentence for a field the API names in `validationErrors`, where the API's
+   * words are a rule ("is not a valid current code") better said to a person.
+   */
+  fieldMessages?: Record<string, string>;
 }
 
 export function retryMessage(seconds: number): string {
@@ -39,7 +44,10 @@ export function describeError(err: unknown, mapping: ErrorMapping = {}): FormErr
   const formMessage = mapping.formMessages?.[code];
   if (formMessage) return { ...NO_ERRORS, form: formMessage };
   const fields: Record<string, string> = {};
-  for (const [key, message] of Object.entries(err.details.validationErrors ?? {})) fields[key.replace(/^(querystring|params)\./, "")] = message;
+  for (const [key, message] of Object.entries(err.details.validationErrors ?? {})) {
+    const field = key.replace(/^(querystring|params)\./, "");
+    fields[field] = mapping.fieldMessages?.[field] ?? message;
+  }
   const byCode = mapping.codeFields?.[code];
   if (byCode) fields[byCode.field] = byCode.message ?? text;
   let details: FormErrors["details"] = [];

@@ -13,6 +13,8 @@ export function AccountPage() {
   const session = useSession();
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Bumped when something here ends other sessions (a password change), so the list is read again.
+  const [sessionsVersion, setSessionsVersion] = useState(0);
 
   const reload = useCallback(() => {
     api.me().then(
@@ -35,9 +37,9 @@ export function AccountPage() {
       {me && (
         <div className="grid">
           <Profile me={me} />
-          <ChangePassword me={me} />
+          <ChangePassword me={me} onChanged={() => setSessionsVersion((v) => v + 1)} />
           <TwoFactor me={me} onChange={reload} />
-          <Sessions />
+          <Sessions version={sessionsVersion} />
         </div>
       )}
     </Page>
@@ -65,7 +67,7 @@ function Profile({ me }: { me: Me }) {
   );
 }
 
-function ChangePassword({ me }: { me: Me }) {
+function ChangePassword({ me, onChanged }: { me: Me; onChanged: () => void }) {
   const policy = usePasswordPolicy(me.organizationSlug);
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -88,6 +90,7 @@ function ChangePassword({ me }: { me: Me }) {
     setNext("");
     setConfirm("");
     setDone("Password changed. Your other sessions were signed out.");
+    onChanged();
   });
 
   return (
@@ -119,8 +122,9 @@ function TwoFactor({ me, onChange }: { me: Me; onChange: () => void }) {
   const [confirmRegen, setConfirmRegen] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [code, setCode] = useState("");
-  const disable = useForm({ codeFields: { INVALID_MFA_CODE: { field: "code", message: "That code is not valid." } } });
-  const regen = useForm();
+  const wrongCode = { fieldMessages: { code: "That code is not valid, or was already used. Enter the current code from your app." } };
+  const disable = useForm(wrongCode);
+  const regen = useForm(wrongCode);
   // Regenerating needs a recent MFA sign-in; past that window the server asks for a current code.
   const [regenNeedsCode, setRegenNeedsCode] = useState(false);
   const [regenCode, setRegenCode] = useState("");
@@ -244,7 +248,7 @@ function TwoFactor({ me, onChange }: { me: Me; onChange: () => void }) {
   );
 }
 
-function Sessions() {
+function Sessions({ version }: { version: number }) {
   const session = useSession();
   const [list, setList] = useState<OwnSession[] | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -253,7 +257,7 @@ function Sessions() {
   const load = useCallback(() => {
     api.sessions().then(setList, (err: unknown) => setError(errorMessage(err)));
   }, []);
-  useEffect(load, [load]);
+  useEffect(load, [load, version]);
 
   const revoke = async (s: OwnSession) => {
     setError(null);
@@ -265,6 +269,13 @@ function Sessions() {
       setStatus("Session ended.");
       load();
     } catch (err) {
+      if (errorCode(err) === "NOT_FOUND") {
+        // Ended meanwhile (elsewhere, or by a password change): say so in words and show what is left.
+        setList((current) => current?.filter((other) => other.id !== s.id) ?? current);
+        setStatus("That session had already ended.");
+        load();
+        return;
+      }
       setError(errorMessage(err));
     }
   };

@@ -7,6 +7,8 @@ import { formatDate } from "../format";
 import { useSession } from "../session";
 
 const PAGE_SIZE = 50;
+/** The API's largest page: a reload after an action keeps at most this many rows shown. */
+const MAX_ROWS = 1000;
 
 const FILTERS: { key: string; label: string; filter: MemberFilter }[] = [
   { key: "all", label: "All", filter: {} },
@@ -39,10 +41,12 @@ export function MembersPage() {
   const filter = { ...FILTERS.find((f) => f.key === filterKey)!.filter, ...(q ? { q } : {}) };
   const filterId = JSON.stringify(filter);
 
-  const load = useCallback(async (cursor?: string) => {
+  /** `keep`: reload as many rows as are shown (after an action), so "Show more" is not undone. */
+  const load = useCallback(async (cursor?: string, keep = 0) => {
     setError(null);
     try {
-      const page = await api.members(JSON.parse(filterId) as MemberFilter, PAGE_SIZE, cursor);
+      const size = Math.min(MAX_ROWS, Math.max(PAGE_SIZE, keep));
+      const page = await api.members(JSON.parse(filterId) as MemberFilter, size, cursor);
       setMembers((prev) => (cursor && prev ? [...prev, ...page.members] : page.members));
       setNext(page.next);
     } catch (err) {
@@ -57,9 +61,13 @@ export function MembersPage() {
   const runAction = async () => {
     if (!action) return;
     setBusy(true);
+    // One outcome at a time: an earlier success must not stand beside a new failure.
+    setStatus(null);
+    setError(null);
     try {
-      setStatus(await action.run());
-      await load();
+      const done = await action.run();
+      await load(undefined, members?.length ?? 0);
+      setStatus(done);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
