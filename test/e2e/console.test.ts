@@ -236,6 +236,18 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await admin.getByRole("button", { name: "Send invitation", exact: true }).click();
     await admin.locator('[data-field="email"] .field-error').getByText(`A user with email ${memberEmail.toUpperCase()} already exists in this organization`).waitFor();
 
+    // Someone invited by mistake is deleted for good, after a confirmation that says so.
+    const mistake = `mistake@${slug}.test`;
+    await admin.getByLabel("Email", { exact: true }).fill(mistake);
+    await admin.getByRole("button", { name: "Send invitation", exact: true }).click();
+    await admin.locator(`li[data-email="${mistake}"]`).waitFor();
+    await admin.getByRole("button", { name: `Delete for ${mistake}` }).click();
+    await admin.getByRole("dialog").getByText("cannot be brought back").waitFor();
+    await admin.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await admin.getByRole("status").filter({ hasText: `${mistake} is deleted.` }).waitFor();
+    await admin.locator(`li[data-email="${mistake}"]`).waitFor({ state: "detached" });
+    assert.equal(await admin.getByRole("button", { name: `Delete for ${adminEmail}` }).count(), 0, "no deleting oneself");
+
     // A dead link says so in words; opened where someone is signed in, the page says whose session it would replace.
     await admin.goto(url("/set-password?token=not-a-real-token"));
     await heading(admin, "Accept your invitation").waitFor();
@@ -609,6 +621,35 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     await member.getByRole("button", { name: /^End session: / }).first().click();
     await member.getByRole("status").filter({ hasText: "Session ended." }).waitFor();
     assert.equal(await sessions.count(), before - 1);
+
+    // Two more devices, then every other session at once.
+    for (let i = 0; i < 2; i++) {
+      await new GatehouseClient({ baseUrl: server.baseUrl }).signIn({ organizationSlug: slug, email: memberEmail, password: MEMBER_PASSWORD }, { onMfaCode: () => nextCode() });
+    }
+    await member.reload();
+    await member.getByRole("region", { name: "My sessions" }).getByText("This device").waitFor();
+    assert.ok((await sessions.count()) >= 3);
+    await member.getByRole("button", { name: "Sign out all other sessions" }).click();
+    await member.getByRole("status").filter({ hasText: /^Signed out of \d+ other sessions\.$/ }).waitFor();
+    await sessions.nth(1).waitFor({ state: "detached" });
+    assert.equal(await sessions.count(), 1);
+
+    // Made an admin, then demoted while a page is open: the next refused call brings the console in line.
+    await admin.goto(url("/organization/members"));
+    await admin.getByRole("button", { name: `Make admin for Bob Member (${memberEmail})` }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Make admin" }).click();
+    await admin.getByRole("status").filter({ hasText: "is now an administrator" }).waitFor();
+    await member.reload();
+    await member.getByRole("link", { name: "Members" }).click();
+    await heading(member, "Members").waitFor();
+    await admin.getByRole("button", { name: `Remove admin role for Bob Member (${memberEmail})` }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Remove role" }).click();
+    await admin.getByRole("status").filter({ hasText: "is no longer an administrator" }).waitFor();
+    await member.getByRole("link", { name: "Audit log" }).click();
+    await heading(member, "Administrators only").waitFor();
+    await member.getByRole("link", { name: "Members" }).waitFor({ state: "detached" });
+    await member.getByRole("link", { name: "My account" }).click();
+    await heading(member, "My account").waitFor();
 
     await admin.goto(url("/organization/settings"));
     await heading(admin, "Security settings").waitFor();

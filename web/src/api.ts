@@ -54,6 +54,12 @@ export function errorCode(err: unknown): string | null {
 }
 
 let onSessionLost: ((why: string) => void) | null = null;
+let onForbidden: (() => void) | null = null;
+
+/** Called on every 403, so the console can re-read what the user may do. */
+export function setForbiddenHandler(handler: (() => void) | null): void {
+  onForbidden = handler;
+}
 
 /**
  * What the sign-in page says when a session could not be renewed. The server ends a
@@ -70,8 +76,13 @@ export function sessionEndedNotice(refreshError: unknown): string {
 const client = new GatehouseClient({
   // Same origin; the refresh token stays in the HttpOnly cookie.
   cookieRefresh: true,
-  // Never an answer from the browser's cache (the API also sends no-store).
-  fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }),
+  // Never an answer from the browser's cache (the API also sends no-store). A 403 may mean the
+  // user's rights changed since the page loaded (an admin demoted): the session re-reads them.
+  fetch: (input, init) =>
+    fetch(input, { ...init, cache: "no-store" }).then((res) => {
+      if (res.status === 403) onForbidden?.();
+      return res;
+    }),
   // Refresh tokens are single-use and a reused one ends the whole session (reuse
   // detection), so two tabs must never refresh with the same cookie at once: a Web
   // Lock serializes them; within this tab the SDK shares one refresh among callers.
@@ -170,6 +181,7 @@ export const api = {
   sendPasswordReset: (id: string) => client.resetUserPassword(id),
   expirePassword: (id: string) => client.expireUserPassword(id),
   revokeMemberSessions: (id: string) => client.revokeUserSessions(id),
+  deleteMember: (id: string) => client.deleteUser(id),
   resendInvitation: (id: string) => client.resendInvitation(id),
 
   // audit

@@ -1,5 +1,5 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, refreshSession, rememberSlug, setAccessToken, setSessionLostHandler, type AuthUser, type LoginResponse } from "./api";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api, refreshSession, rememberSlug, setAccessToken, setForbiddenHandler, setSessionLostHandler, type AuthUser, type LoginResponse } from "./api";
 import { navigate } from "./router";
 
 /** Where a sign-in stands between the password and the tokens (the API's state machine). */
@@ -45,6 +45,9 @@ export function setReturnTo(path: string | null): void {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionState["status"]>("loading");
   const [user, setUserState] = useState<AuthUser | null>(null);
+  // For handlers registered once: whether someone is signed in right now.
+  const userRef = useRef<AuthUser | null>(null);
+  userRef.current = user;
   const [step, setStep] = useState<FlowStep | null>(null);
   const [flowSlug, setFlowSlug] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -84,6 +87,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setNotice(why);
       navigate("/sign-in", { replace: true });
     });
+    // Refused for lack of a right the page thought the user had: read the user again, so a
+    // demoted admin's menu and pages follow at once (adminOnly shows why).
+    setForbiddenHandler(() => {
+      // Signed out (a public page's 403, e.g. sign-up closed) there is nothing to re-read.
+      if (!userRef.current) return;
+      api.me().then((me) => live && userRef.current && setUserState(me), () => {});
+    });
     void refreshSession().then(({ tokens, notice }) => {
       if (!live) return;
       if (tokens) {
@@ -96,6 +106,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     });
     return () => {
       live = false;
+      setForbiddenHandler(null);
     };
   }, []);
 

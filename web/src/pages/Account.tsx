@@ -280,6 +280,25 @@ function Sessions({ version }: { version: number }) {
     }
   };
 
+  const [endingOthers, setEndingOthers] = useState(false);
+  const endOthers = async () => {
+    if (!list) return;
+    setError(null);
+    setStatus(null);
+    setEndingOthers(true);
+    try {
+      const others = list.filter((s) => !s.current);
+      // One call each; a session that ended meanwhile (404) is as good as ended here.
+      const results = await Promise.allSettled(others.map((s) => api.revokeSession(s.id)));
+      const failed = results.filter((r) => r.status === "rejected" && errorCode(r.reason) !== "NOT_FOUND");
+      if (failed.length > 0) setError(errorMessage((failed[0] as PromiseRejectedResult).reason));
+      else setStatus(`Signed out of ${others.length} other session${others.length === 1 ? "" : "s"}.`);
+      load();
+    } finally {
+      setEndingOthers(false);
+    }
+  };
+
   return (
     <Card title="My sessions" id="sessions">
       <FormAlert message={error} />
@@ -302,6 +321,11 @@ function Sessions({ version }: { version: number }) {
             </li>
           ))}
         </ul>
+      )}
+      {list && list.filter((s) => !s.current).length > 1 && (
+        <button type="button" onClick={() => void endOthers()} disabled={endingOthers}>
+          Sign out all other sessions
+        </button>
       )}
     </Card>
   );

@@ -207,6 +207,21 @@ function MemberRow({ member: m, isMe, onAction }: { member: Member; isMe: boolea
       run: async () => (await api.updateMember(m.id, { isOrgAdmin: !m.isOrgAdmin }), `${m.email} is ${m.isOrgAdmin ? "no longer" : "now"} an administrator.`),
     },
   );
+  if (!isMe) {
+    actions.push({
+      label: "Delete",
+      title: `Delete ${m.email} for good?`,
+      effect: (
+        <p>
+          The account, its sessions, authenticator, recovery codes and pending links are removed and cannot be brought back; the email can be
+          invited again. The audit log keeps its entries. To only stop them signing in, deactivate instead.
+        </p>
+      ),
+      confirm: "Delete",
+      danger: true,
+      run: async () => (await api.deleteMember(m.id), `${m.email} is deleted.`),
+    });
+  }
 
   return (
     <li className="list-item member" data-email={m.email}>
