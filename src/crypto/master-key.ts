@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateMasterKey } from "./secretbox.js";
+import { ensureDir } from "../ensure-dir.js";
 
 /**
  * The master key from GATEHOUSE_SECRET_KEY, or (outside production) one kept in
@@ -14,7 +15,7 @@ export function resolveMasterKeys(configured: Buffer[] | null, dataDir: string):
     if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte base64 key`);
     return { keys: [key], warning: null };
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensureDir(dataDir);
   const key = generateMasterKey();
   writeFileSync(path, key.toString("base64") + "\n", { mode: 0o600 });
   return {

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
@@ -7,6 +6,7 @@ import { initDataDirApart, isInitialized } from "./pglite-init.js";
 import { PGliteDialect } from "./pglite-driver.js";
 import { StatementNames } from "./prepared-statements.js";
 import type { DB } from "./schema.js";
+import { ensureDir } from "../ensure-dir.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -97,7 +97,7 @@ export async function openPostgres(url: string, max = 10, { preparedStatements =
  * cluster yet: the test suites' shortcut (test/helpers/pglite-dump.ts), 0.6–0.8 s instead of 2.5–4.
  */
 export async function openPGlite(dataDir: string | null, { fromDump }: { fromDump?: Blob } = {}): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) ensureDir(dataDir);
   const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
     const loadDataDir = fromDump && !(dataDir && isInitialized(dataDir)) ? fromDump : undefined;

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { ensureDir } from "../ensure-dir.js";
 
 /**
  * PGlite is one PostgreSQL backend inside this process: a second process on the
@@ -7,7 +8,7 @@ import { join } from "node:path";
  * a pid file left by a dead process is taken over.
  */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  ensureDir(dataDir);
   const path = join(dataDir, "gatehouse.pid");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { ensureDir } from "../ensure-dir.js";
 
 export interface Mail {
   to: string;
@@ -22,7 +23,7 @@ export function createOutboxMailer(dataDir: string, log: (msg: string) => void =
   return {
     dir,
     async send(mail) {
-      mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(4).toString("hex")}.json`);
       writeFileSync(file, JSON.stringify(mail, null, 2) + "\n", { mode: 0o600 });
       log(`mail to ${mail.to} ("${mail.subject}") written to ${file}`);
