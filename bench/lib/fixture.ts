@@ -31,6 +31,8 @@ export const START_SCRIPT: { env: Record<string, string>; nodeArgs: string[] } =
     if (!m) break;
     env[m[1]!] = m[2]!;
   }
+  // `exec node …`: npm's shell hands its process to node, so SIGTERM reaches the server.
+  if (words[i] === "exec") i++;
   if (words[i] !== "node") throw new Error(`the start script does not run node: ${script}`);
   const nodeArgs: string[] = [];
   for (i++; i < words.length && words[i]!.startsWith("--"); i++) nodeArgs.push(words[i]!);
