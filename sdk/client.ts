@@ -189,8 +189,9 @@ export class GatehouseClient {
    * Needs a sign-in with MFA in the last five minutes (or an enrolment in this session);
    * otherwise pass a current code, or the server answers 403 FORBIDDEN.
    */
-  regenerateRecoveryCodes(proof: { code?: string } = {}, options?: CallOptions): Promise<RegenerateRecoveryCodesResult> {
-    return this.transport.call("regenerateRecoveryCodes", { body: proof.code === undefined ? {} : { code: proof.code } }, options);
+  regenerateRecoveryCodes(options: CallOptions & { code?: string } = {}): Promise<RegenerateRecoveryCodesResult> {
+    const { code, ...callOptions } = options;
+    return this.transport.call("regenerateRecoveryCodes", { body: code === undefined ? {} : { code } }, callOptions);
   }
 
   // --- Organization policy (admin) ---

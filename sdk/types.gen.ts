@@ -535,7 +535,7 @@ export interface Operations {
   resendInvitation: { params: ResendInvitationParams; body: ResendInvitationBody; response: void };
   /** POST /api/v1/auth/reset-password: Set a new password with a mailed reset token; answers the sign-in state machine (MFA still applies) */
   resetPassword: { body: ResetPasswordBody; response: LoginResponse };
-  /** POST /api/v1/users/{id}/reset-mfa: Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced */
+  /** POST /api/v1/users/{id}/reset-mfa: Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced. Your own id takes the self-reset's step-up (MFA proven in the last 5 minutes, else 403) */
   resetUserMfa: { params: ResetUserMfaParams; body: ResetUserMfaBody; response: ResetUserMfaResult };
   /** POST /api/v1/users/{id}/reset-password: Mail the user a password reset link */
   resetUserPassword: { params: ResetUserPasswordParams; body: ResetUserPasswordBody; response: void };

@@ -169,6 +169,23 @@ describeEachDatabase("admin MFA reset", (h) => {
     assert.ok(!JSON.stringify(audit).includes(secret));
   });
 
+  test("an admin resetting their own MFA takes the self-reset's step-up: a password-only session gets 403", async () => {
+    const org = await registerOrg(h);
+    const other = await loginTokens(h, org.slug, org.email, org.password);
+    const { secret } = await enrolTotp(h, org.accessToken);
+    const resetOwn = (token: string) => h.inject({ method: "POST", url: `/api/v1/users/${org.userId}/reset-mfa`, headers: bearer(token) });
+    const refused = await resetOwn(other.accessToken);
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.match(refused.json().message, /^Recent MFA verification required/);
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(other.accessToken) })).json().mfaEnabled, true);
+    // Signed in with MFA just now, the admin may.
+    const c = (await login(h, org.slug, org.email, org.password)).json();
+    const fresh = (await h.inject({ method: "POST", url: "/api/v1/auth/verify-mfa", payload: { mfaChallengeToken: c.mfaChallengeToken, code: codeNow(h, secret) } })).json();
+    const ok = await resetOwn(fresh.accessToken);
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.body, '{"message":"MFA reset successfully"}');
+  });
+
   test("resetting a user without MFA is a 400 with EntryGuard's message", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);

@@ -244,6 +244,22 @@ describeEachDatabase("disable and regenerate", (h) => {
     assert.ok((await login(h, org.slug, org.email, org.password)).json().accessToken);
   });
 
+  test("wrong codes to disable count against the MFA failure limit: guessing ends in 429, even with the right code", async () => {
+    const org = await registerOrg(h);
+    const { secret } = await enrolTotp(h, org.accessToken);
+    const disable = (code: string) => h.inject({ method: "POST", url: "/api/v1/mfa/disable", headers: bearer(org.accessToken), payload: { code } });
+    const right = codeNow(h, secret);
+    const wrong = right === "000000" ? "111111" : "000000";
+    const answers: number[] = [];
+    for (let i = 0; i < 12; i++) answers.push((await disable(wrong)).statusCode);
+    assert.deepEqual(answers.slice(0, 10), Array(10).fill(400));
+    assert.deepEqual(answers.slice(10), [429, 429]);
+    const locked = await disable(right);
+    assert.equal(locked.statusCode, 429);
+    assert.ok(Number(locked.headers["retry-after"]) > 0);
+    assert.equal((await h.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(org.accessToken) })).json().mfaEnabled, true);
+  });
+
   test("disabling MFA is refused with 403 while the organization requires it", async () => {
     const org = await registerOrg(h);
     const { secret } = await enrolTotp(h, org.accessToken);

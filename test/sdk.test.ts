@@ -122,6 +122,10 @@ describeEachDatabase("TypeScript SDK against a live server", (h) => {
     const confirmed = await admin.confirmMfaSetup({ code: freshCode(h, setup.secret), secret: setup.secret });
     assert.equal(confirmed.recoveryCodes.length, 8);
     assert.equal((await admin.regenerateRecoveryCodes()).recoveryCodes.length, 8);
+    // A code given is checked (and wins over the recent enrolment); call options still apply beside it.
+    const notTheCode = freshCode(h, setup.secret) === "000000" ? "111111" : "000000";
+    await refused(admin.regenerateRecoveryCodes({ code: notTheCode }), { status: 400, code: "VALIDATION_ERROR" });
+    await refused(admin.regenerateRecoveryCodes({ token: "not-a-token" }), { status: 401, code: "UNAUTHORIZED" });
     assert.equal((await admin.enforceOrganizationMfa(true)).message, "MFA enforcement enabled for organization");
 
     const carolEmail = `carol@${slug}.test`;

@@ -414,6 +414,24 @@ describe("web console in Chromium", { skip: browserSkip }, () => {
     assert.match(download.suggestedFilename(), /^gatehouse-audit-\d{4}-\d{2}-\d{2}\.ndjson$/);
     const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { eventType: string });
     assert.deepEqual(lines.map((l) => l.eventType), ["MFA_RESET"]);
+
+    // The session ends elsewhere while this page is open: after signing in again, the admin is back here.
+    const elsewhere = new GatehouseClient({ baseUrl: server.baseUrl });
+    await elsewhere.signIn({ organizationSlug: slug, email: adminEmail, password: ADMIN_PASSWORD }, { onMfaCode: () => nextCode(adminSecret) });
+    for (const s of await elsewhere.listSessions()) if (!s.current) await elsewhere.revokeSession(s.id);
+    await elsewhere.logout();
+    await admin.getByLabel("Event", { exact: true }).selectOption("ORGANIZATION_SETTINGS_UPDATE");
+    await admin.getByRole("button", { name: "Apply filters" }).click();
+    await heading(admin, "Sign in").waitFor();
+    await admin.getByText("Your session ended. Please sign in again.").waitFor();
+    await admin.getByLabel("Email", { exact: true }).fill(adminEmail);
+    await admin.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await heading(admin, "Two-factor authentication").waitFor();
+    await admin.getByLabel("Authentication code").fill(nextCode(adminSecret));
+    await admin.getByRole("button", { name: "Verify" }).click();
+    await heading(admin, "Audit log").waitFor();
+    assert.equal(new URL(admin.url()).pathname, "/organization/audit");
   });
 
   test("the member enrols again, then regenerates recovery codes from their account", async () => {

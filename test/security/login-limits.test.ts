@@ -146,4 +146,16 @@ describeEachDatabase("abuse limits on sign-up", (h) => {
     h.clock.advance(3600_000 + 1000);
     assert.equal((await register(`${slug}-c`)).statusCode, 201);
   });
+
+  test("parallel sign-ups from one IP cannot exceed the limit: each is counted before it is judged", async () => {
+    const slug = `race-${Date.now().toString(36)}`;
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => h.inject({
+      method: "POST", url: "/api/v1/auth/register", remoteAddress: "198.51.100.9",
+      payload: { organizationName: `Org ${i}`, organizationSlug: `${slug}-${i}`, email: `admin@${slug}-${i}.test`, password: "Sup3r-Secret-Pass" },
+    })));
+    const codes = answers.map((r) => r.statusCode).sort();
+    assert.deepEqual(codes, [201, 201, 201, ...Array(9).fill(429)], codes.join(","));
+    const created = await h.runtime.database.db.selectFrom("organizations").select("slug").where("slug", "like", `${slug}-%`).execute();
+    assert.equal(created.length, 3);
+  });
 }, { env: { LIMIT_REGISTRATIONS: "3" } });

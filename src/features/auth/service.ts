@@ -189,11 +189,7 @@ export function createAuthService({ db, config, clock, hasher, sessions, limits,
       assertThat(config.signup === "open", "FORBIDDEN", "Sign-up is closed on this server; ask an administrator for an invitation");
       // Every attempt counts, refused ones too (a taken slug, a weak password): the limit is
       // on what one client may try, as EntryGuard's "5 attempts / IP / hour".
-      if (ctx.ip) {
-        const attempts: LimitSubject[] = [{ kind: "register", id: ctx.ip }];
-        await limits.assertNotLocked(attempts);
-        await limits.recordFailure(attempts);
-      }
+      if (ctx.ip) await limits.consumeAttempt({ kind: "register", id: ctx.ip });
       return createOrganizationWithAdmin(input, null, ctx, (tx, user, org) => sessions.issueTokens(tx, user, org, { ...ctx, mfaVerified: false }));
     },
 

@@ -66,7 +66,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
       summary: "Turn MFA off with a current code (refused while the organization requires MFA)",
       security,
       body: DisableBody,
-      response: { 200: Type.Null(), ...errors(400, 401, 403, 404) },
+      response: { 200: Type.Null(), ...errors(400, 401, 403, 404, 429) },
     },
   }, async (request, reply) => {
     await mfa.disable(mfaActorOf(request), request.body.code, clientContext(request));
@@ -100,7 +100,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
     schema: {
       operationId: "resetUserMfa",
       tags: ["users"],
-      summary: "Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced",
+      summary: "Remove a member's MFA (lost authenticator); enrolment follows at next sign-in when enforced. Your own id takes the self-reset's step-up (MFA proven in the last 5 minutes, else 403)",
       security,
       params: Type.Object({ id: Uuid }),
       body: EmptyObject,
@@ -108,7 +108,10 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
     },
   }, async (request) => {
     const me = userOf(request);
-    await mfa.resetUserMfa(me.orgId, request.params.id, userActor(me), clientContext(request));
+    // An admin's own factor falls under the self-reset's step-up, as in Flashback's /mfa/reset:
+    // otherwise a stolen admin token (and the password) could strip the admin's MFA here.
+    if (request.params.id === me.userId) await mfa.resetOwnMfa(me, clientContext(request));
+    else await mfa.resetUserMfa(me.orgId, request.params.id, userActor(me), clientContext(request));
     return { message: "MFA reset successfully" };
   });
 };

@@ -274,9 +274,15 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
       throw new AppError("INVALID_MFA_CODE");
     },
 
-    /** Self-service disable with a current code; refused while the organization requires MFA. */
+    /**
+     * Self-service disable with a current code; refused while the organization requires MFA.
+     * Wrong codes count against the MFA failure limit, as at sign-in: a stolen access token
+     * must not guess its way to removing the factor.
+     */
     async disable(actor: MfaActor, code: string, ctx: ClientContext): Promise<void> {
       const now = clock();
+      const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
+      await limits.assertNotLocked(subjects);
       const outcome = await db.transaction().execute(async (tx) => {
         const { user, org } = await load(tx, actor.orgId, actor.userId);
         if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
@@ -287,10 +293,8 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
         await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
         return { ok: true as const, user, org };
       });
-      if (!outcome.ok) {
-        await recordRefusedCode("MFA_DISABLE", outcome.user, outcome.org, outcome.check, ctx);
-        throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
-      }
+      if (!outcome.ok) return refuseStepUpCode("MFA_DISABLE", outcome, subjects, ctx);
+      await limits.clear(subjects[0]!);
       notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
     },
 
