@@ -81,6 +81,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let live = true;
     setSessionLostHandler((why) => {
+      // Back to this page after signing in again, not to the account page.
+      const here = location.pathname;
+      if (here === "/account" || here.startsWith("/organization/")) returnTo = here;
       setAccessToken(null);
       setUserState(null);
       setStatus("signedOut");
