@@ -481,7 +481,7 @@ export interface Operations {
   disableMfa: { body: DisableMfaBody; response: void };
   /** POST /api/v1/mfa/organization/enforce: Enforce MFA for every member of the caller's organization (admin only) */
   enforceOrganizationMfa: { body: EnforceOrganizationMfaBody; response: FlashbackMessage };
-  /** POST /api/v1/users/{id}/expire-password: Force the user to change their password at the next sign-in */
+  /** POST /api/v1/users/{id}/expire-password: Force the user to change their password at the next sign-in (400 for an invitee who has not accepted yet) */
   expireUserPassword: { params: ExpireUserPasswordParams; body: ExpireUserPasswordBody; response: void };
   /** POST /mfa/disable: Disable MFA: needs a current code or a sign-in with MFA in the last 5 minutes; refused while enforced */
   flashbackDisable: { body: FlashbackDisableBody; response: FlashbackMessage };

@@ -317,6 +317,21 @@ describeEachDatabase("admin expire-password", (h) => {
     assert.equal((await login(h, org.slug, org.email, org.password)).json().passwordExpired, true);
   });
 
+  test("an invitee who has not accepted has no password to expire: 400, nothing changes", async () => {
+    const org = await registerOrg(h);
+    const invited = await h.inject({ method: "POST", url: "/api/v1/users", headers: bearer(org.accessToken), payload: { email: `new@${org.slug}.test` } });
+    assert.equal(invited.statusCode, 201, invited.body);
+    const res = await expire(org.accessToken, invited.json().id);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error, "BAD_REQUEST");
+    assert.equal(res.json().message, "User has not accepted the invitation yet");
+    const row = await h.runtime.database.db.selectFrom("users").select("must_change_password").where("id", "=", invited.json().id).executeTakeFirstOrThrow();
+    assert.equal(row.must_change_password, false);
+    const audit = await h.runtime.database.db.selectFrom("audit_logs").select("id")
+      .where("organization_id", "=", org.orgId).where("event_type", "=", "PASSWORD_EXPIRE").execute();
+    assert.equal(audit.length, 0);
+  });
+
   test("a member cannot expire anyone's password (403)", async () => {
     const org = await registerOrg(h);
     const member = await createMember(h, org.orgId);

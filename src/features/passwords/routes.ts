@@ -79,7 +79,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ passwords: PasswordServ
     schema: {
       operationId: "expireUserPassword",
       tags: ["passwords"],
-      summary: "Force the user to change their password at the next sign-in",
+      summary: "Force the user to change their password at the next sign-in (400 for an invitee who has not accepted yet)",
       security: [{ bearerAuth: [] }],
       params: UserIdParams,
       body: EmptyObject,

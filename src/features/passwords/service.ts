@@ -314,6 +314,8 @@ export function createPasswordService({ db, config, clock, hasher, sessions, aut
       await db.transaction().execute(async (tx) => {
         const user = await createPasswordRepo(tx).setMustChangePassword(caller.orgId, userId, clock());
         if (!user) throw new AppError("NOT_FOUND", `User not found with id: ${userId}`);
+        // An invitee has no password to expire yet; the flag would only make them choose twice. (Rolled back.)
+        if (!user.password_hash) throw new AppError("BAD_REQUEST", "User has not accepted the invitation yet");
         const org = await createOrganizationRepo(tx).findOrganizationById(caller.orgId);
         await recordAudit(tx, {
           type: "PASSWORD_EXPIRE",
