@@ -37,10 +37,34 @@ function preparingClient(names: StatementNames): typeof pg.Client {
   };
 }
 
+export const CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * `preparedStatements: false` for a pooler that cannot keep them: PgBouncer in
  * transaction mode before 1.21, or with max_prepared_statements = 0.
  */
+export async function openPostgres(url: string, max = 10, { preparedStatements = true } = {}): Promise<Database> {
+  const pool = new pg.Pool({
+    ...(preparedStatements ? { Client: preparingClient(new StatementNames()) } : {}),
+    connectionString: url,
+    max,
+    // A server that accepts the TCP connection and never answers (a hung host, a black-holed
+    // route) must fail the start-up or the request in seconds, not hang it for good.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Established connections whose peer vanished are found by TCP keepalive, not a next write.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: "postgres", url, close: () => db.destroy() };
+}
+
 /**
  * openPostgres, then one round trip, so that a server that cannot be reached fails the
  * start (or a CLI command) with a line that names DATABASE_URL and where it points,
@@ -64,30 +88,6 @@ function describeTarget(url: string): string {
   } catch {
     return "the configured address";
   }
-}
-
-export const CONNECT_TIMEOUT_MS = 5_000;
-
-export async function openPostgres(url: string, max = 10, { preparedStatements = true } = {}): Promise<Database> {
-  const pool = new pg.Pool({
-    ...(preparedStatements ? { Client: preparingClient(new StatementNames()) } : {}),
-    connectionString: url,
-    max,
-    // A server that accepts the TCP connection and never answers (a hung host, a black-holed
-    // route) must fail the start-up or the request in seconds, not hang it for good.
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // Established connections whose peer vanished are found by TCP keepalive, not a next write.
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on("error", () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: "postgres", url, close: () => db.destroy() };
 }
 
 /**

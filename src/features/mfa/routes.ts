@@ -69,7 +69,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; organizatio
       response: { 200: Type.Null(), ...errors(400, 401, 403, 404, 429) },
     },
   }, async (request, reply) => {
-    await mfa.disable(mfaActorOf(request), request.body.code, clientContext(request));
+    await mfa.disable(userOf(request), request.body.code, clientContext(request));
     return reply.code(200).send(undefined as never);
   });
 

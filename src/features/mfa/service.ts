@@ -42,6 +42,24 @@ export interface MfaActor {
   sessionId?: string;
 }
 
+/** What the two dialects' disable routes answer differently; the rest is one mechanism. */
+interface DisableDialect {
+  enforced: () => AppError;
+  notEnabled: () => AppError;
+  /** Flashback's disable may go without a code, so its audit row says which proof it had. */
+  auditProof: boolean;
+}
+const ENTRYGUARD_DISABLE: DisableDialect = {
+  enforced: () => new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled"),
+  notEnabled: () => new AppError("NOT_FOUND", "MFA is not enabled"),
+  auditProof: false,
+};
+const FLASHBACK_DISABLE: DisableDialect = {
+  enforced: () => new AppError("FORBIDDEN", "Cannot disable MFA when enforced by organization"),
+  notEnabled: () => new AppError("BAD_REQUEST", "MFA is not enabled"),
+  auditProof: true,
+};
+
 /** A signed-in user acting on their own factors, with the session the request came in on. */
 export interface MfaSessionActor {
   userId: string;
@@ -144,6 +162,36 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
     await limits.recordFailure(subjects);
     await recordRefusedCode(type, refused.user, refused.org, refused.check, ctx);
     throw new AppError("VALIDATION_ERROR", "Invalid MFA code", { validationErrors: { code: "is not a valid current code" } });
+  }
+
+  /**
+   * Both dialects' self-service disable: the step-up (a code, or a recent MFA sign-in when
+   * the dialect lets the code be left out), the failure limit on wrong codes, the removal
+   * and its audit row. Only the refusals' wording and the audit's details differ.
+   */
+  async function disableOwnMfa(actor: MfaSessionActor, code: string | undefined, ctx: ClientContext, dialect: DisableDialect): Promise<void> {
+    const now = clock();
+    const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
+    if (code !== undefined) await limits.assertNotLocked(subjects);
+    const outcome = await db.transaction().execute(async (tx) => {
+      const { user, org } = await load(tx, actor.orgId, actor.userId);
+      if (org.mfa_required) throw dialect.enforced();
+      if (!user.mfa_enabled) throw dialect.notEnabled();
+      const proven = await proveRecentMfa(tx, user, actor, code);
+      if (!proven.ok) return { ok: false as const, check: proven.check, user, org };
+      await removeFactors(tx, user, now);
+      await recordAudit(tx, {
+        type: "MFA_DISABLE",
+        ...selfAction(user),
+        org,
+        ip: ctx.ip,
+        ...(dialect.auditProof ? { details: { proof: proven.proof } } : {}),
+      });
+      return { ok: true as const, user, org };
+    });
+    if (!outcome.ok) return refuseStepUpCode("MFA_DISABLE", outcome, subjects, ctx);
+    if (code !== undefined) await limits.clear(subjects[0]!);
+    notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
   }
 
   /** Removes a user's MFA and ends their sessions and pending sign-ins; returns the revoked session ids. */
@@ -275,27 +323,12 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
     },
 
     /**
-     * Self-service disable with a current code; refused while the organization requires MFA.
-     * Wrong codes count against the MFA failure limit, as at sign-in: a stolen access token
-     * must not guess its way to removing the factor.
+     * Self-service disable with a current code (EntryGuard); refused while the organization
+     * requires MFA. Wrong codes count against the MFA failure limit, as at sign-in: a stolen
+     * access token must not guess its way to removing the factor.
      */
-    async disable(actor: MfaActor, code: string, ctx: ClientContext): Promise<void> {
-      const now = clock();
-      const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
-      await limits.assertNotLocked(subjects);
-      const outcome = await db.transaction().execute(async (tx) => {
-        const { user, org } = await load(tx, actor.orgId, actor.userId);
-        if (org.mfa_required) throw new AppError("FORBIDDEN", "MFA is required by your organization and cannot be disabled");
-        if (!user.mfa_enabled) throw new AppError("NOT_FOUND", "MFA is not enabled");
-        const check = await checkTotp(tx, user.id, code);
-        if (check.kind !== "accepted") return { ok: false as const, check, user, org };
-        await removeFactors(tx, user, now);
-        await recordAudit(tx, { type: "MFA_DISABLE", ...selfAction(user), org, ip: ctx.ip });
-        return { ok: true as const, user, org };
-      });
-      if (!outcome.ok) return refuseStepUpCode("MFA_DISABLE", outcome, subjects, ctx);
-      await limits.clear(subjects[0]!);
-      notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
+    async disable(actor: MfaSessionActor, code: string, ctx: ClientContext): Promise<void> {
+      await disableOwnMfa(actor, code, ctx, ENTRYGUARD_DISABLE);
     },
 
     /**
@@ -363,28 +396,7 @@ export function createMfaService({ db, clock, box, auth, sessions, limits, notif
      * step-up window. Wrong codes count against the account's MFA failure limit.
      */
     async disableWithProof(actor: MfaSessionActor, proof: { code?: string }, ctx: ClientContext): Promise<void> {
-      const now = clock();
-      const subjects = withClientIp({ kind: "mfa", id: actor.userId }, ctx.ip);
-      if (proof.code !== undefined) await limits.assertNotLocked(subjects);
-      const outcome = await db.transaction().execute(async (tx) => {
-        const { user, org } = await load(tx, actor.orgId, actor.userId);
-        if (org.mfa_required) throw new AppError("FORBIDDEN", "Cannot disable MFA when enforced by organization");
-        if (!user.mfa_enabled) throw new AppError("BAD_REQUEST", "MFA is not enabled");
-        const proven = await proveRecentMfa(tx, user, actor, proof.code);
-        if (!proven.ok) return { ok: false as const, check: proven.check, user, org };
-        await removeFactors(tx, user, now);
-        await recordAudit(tx, {
-          type: "MFA_DISABLE",
-          ...selfAction(user),
-          org,
-          ip: ctx.ip,
-          details: { proof: proven.proof },
-        });
-        return { ok: true as const, user, org };
-      });
-      if (!outcome.ok) return refuseStepUpCode("MFA_DISABLE", outcome, subjects, ctx);
-      if (proof.code !== undefined) await limits.clear(subjects[0]!);
-      notify(outcome.user, outcome.org, "MFA_DISABLED", ctx);
+      await disableOwnMfa(actor, proof.code, ctx, FLASHBACK_DISABLE);
     },
 
     /** What a user has (Flashback's status and methods). */
