@@ -61,16 +61,18 @@ export function setForbiddenHandler(handler: (() => void) | null): void {
   onForbidden = handler;
 }
 
+const SESSION_ENDED = "Your session ended. Please sign in again.";
+
 /**
- * What the sign-in page says when a session could not be renewed. The server ends a
- * session at refresh when the organization's policy now demands a step (MFA enrolment,
- * a password change), and says which; anything else is a plain ending.
+ * Why the server ended a session at refresh, in the sign-in page's words, when the
+ * organization's policy now demands a step (MFA enrolment, a password change); null for
+ * any other ending.
  */
-export function sessionEndedNotice(refreshError: unknown): string {
+function policyEndNotice(refreshError: unknown): string | null {
   const message = refreshError instanceof GatehouseError && refreshError.status === 401 ? refreshError.message : "";
   if (/requires MFA/.test(message)) return "Your organization now requires two-factor authentication. Sign in again to set it up.";
   if (/password has expired/.test(message)) return "Your password has expired. Sign in again to choose a new one.";
-  return "Your session ended. Please sign in again.";
+  return null;
 }
 
 const client = new GatehouseClient({
@@ -87,7 +89,7 @@ const client = new GatehouseClient({
   // detection), so two tabs must never refresh with the same cookie at once: a Web
   // Lock serializes them; within this tab the SDK shares one refresh among callers.
   refreshLock: async (refresh) => (navigator.locks ? await navigator.locks.request("gatehouse-refresh", refresh) : await refresh()),
-  onSessionLost: (_error, refreshError) => onSessionLost?.(sessionEndedNotice(refreshError)),
+  onSessionLost: (_error, refreshError) => onSessionLost?.(policyEndNotice(refreshError) ?? SESSION_ENDED),
 });
 
 export function setAccessToken(token: string | null): void {
@@ -109,8 +111,7 @@ export function refreshSession(): Promise<{ tokens: TokenResponse | null; notice
     (err: unknown) => {
       // The server refused (no cookie, a dead one): signed out. A network failure keeps the token.
       if (err instanceof GatehouseError && err.status !== 0) setAccessToken(null);
-      const notice = sessionEndedNotice(err);
-      return { tokens: null, notice: notice.startsWith("Your session ended") ? null : notice };
+      return { tokens: null, notice: policyEndNotice(err) };
     },
   );
 }

@@ -26,10 +26,8 @@ export function MfaEnrol({
   const [copied, setCopied] = useState<string | null>(null);
   const secretId = useId();
   const started = useRef(false);
-  const form = useForm({
-    codeFields: { INVALID_MFA_CODE: { field: "code", message: "That code is not valid. Enter the current code from your app." } },
-    fieldMessages: { code: "That code is not valid. Enter the current code from your app." },
-  });
+  // A wrong code is a VALIDATION_ERROR naming `code` on the confirm route (INVALID_MFA_CODE is sign-in's).
+  const form = useForm({ fieldMessages: { code: "That code is not valid. Enter the current code from your app." } });
 
   useEffect(() => {
     if (started.current) return;
